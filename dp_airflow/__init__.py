@@ -1,0 +1,1 @@
+"""Run AWS Data Pipeline definitions on Apache Airflow 3."""

@@ -1,0 +1,1 @@
+"""The ``dp-airflow`` command line."""

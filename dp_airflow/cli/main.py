@@ -1,0 +1,161 @@
+"""``dp-airflow``: validate and convert Data Pipeline definitions.
+
+Exit codes: 0 success, 1 a definition has errors, 2 usage errors or unreadable files. Nothing
+here imports Airflow or boto3, so the commands answer in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dp-airflow",
+        description="Run AWS Data Pipeline definitions on Apache Airflow.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    validate = commands.add_parser(
+        "validate",
+        help="check definitions and report every problem with its place",
+        description="Check Data Pipeline definitions (CLI file format, API format or "
+        "CloudFormation). Exit 0 when every file is valid (warnings allowed), 1 when any file "
+        "has an error, 2 for usage errors or unreadable files.",
+    )
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+
+    convert = commands.add_parser(
+        "convert",
+        help="print a definition in the CLI file format or the API format",
+        description="Print a definition in the other format, as the AWS CLI translates it.",
+    )
+    convert.add_argument("--to", choices=("cli", "api"), required=True)
+    convert.add_argument(
+        "--pipeline",
+        metavar="NAME",
+        help="the CloudFormation resource to convert when a template has several",
+    )
+    convert.add_argument(
+        "--reveal-secrets",
+        action="store_true",
+        help="print literal values of '*' fields instead of masking them",
+    )
+    convert.add_argument("file", metavar="FILE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return _validate(args.files, args.format, sys.stdout, sys.stderr)
+        return _convert(args, sys.stdout, sys.stderr)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as Unix tools do.
+        sys.stderr.close()
+        return EXIT_OK
+
+
+def _validate(files: list[str], output: str, out: TextIO, err: TextIO) -> int:
+    from dp_airflow.definition.validate import validate_file
+    from dp_airflow.errors import UnreadableFileError
+
+    reports: list[dict[str, Any]] = []
+    status = EXIT_OK
+    counts = {"valid": 0, "invalid": 0, "errors": 0, "warnings": 0}
+    for name in files:
+        try:
+            result = validate_file(name)
+        except UnreadableFileError as exc:
+            status = EXIT_USAGE
+            reports.append(
+                {
+                    "file": name,
+                    "valid": False,
+                    "diagnostics": [
+                        {
+                            "severity": "error",
+                            "code": "unreadable-file",
+                            "object_id": None,
+                            "field": None,
+                            "message": str(exc).removeprefix(f"{name}: "),
+                            "line": None,
+                            "column": None,
+                        }
+                    ],
+                }
+            )
+            if output == "text":
+                print(f"{exc}", file=err)
+            continue
+        if not result.valid and status == EXIT_OK:
+            status = EXIT_INVALID
+        counts["valid" if result.valid else "invalid"] += 1
+        counts["errors"] += sum(d.is_error for d in result.diagnostics)
+        counts["warnings"] += sum(not d.is_error for d in result.diagnostics)
+        if output == "json":
+            reports.append(
+                {
+                    "file": name,
+                    "valid": result.valid,
+                    "diagnostics": [d.to_json() for d in result.diagnostics],
+                }
+            )
+        else:
+            for diagnostic in result.diagnostics:
+                print(diagnostic.render(), file=out)
+    if output == "json":
+        json.dump(reports, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        print(
+            f"{len(files)} file(s): {counts['valid']} valid, {counts['invalid']} with errors; "
+            f"{counts['errors']} error(s), {counts['warnings']} warning(s)",
+            file=err,
+        )
+    return status
+
+
+def _convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dp_airflow.definition.convert import to_api, to_cli
+    from dp_airflow.definition.readers import read_file
+    from dp_airflow.errors import UnreadableFileError
+
+    try:
+        loaded = read_file(args.file)
+    except UnreadableFileError as exc:
+        print(exc, file=err)
+        return EXIT_USAGE
+    fatal = [d for d in loaded.sink.items if d.is_error]
+    if fatal or not loaded.definitions:
+        for diagnostic in fatal:
+            print(diagnostic.render(), file=err)
+        return EXIT_INVALID
+    definitions = loaded.definitions
+    if args.pipeline is not None:
+        definitions = [d for d in definitions if d.pipeline_name == args.pipeline]
+    if len(definitions) != 1:
+        names = ", ".join(d.pipeline_name or "?" for d in loaded.definitions)
+        print(
+            f"{args.file}: the template holds several pipelines ({names}); choose one with "
+            "--pipeline NAME",
+            file=err,
+        )
+        return EXIT_USAGE
+    writer = to_api if args.to == "api" else to_cli
+    document = writer(definitions[0], reveal_secrets=args.reveal_secrets)
+    json.dump(document, out, indent=4, ensure_ascii=False)
+    out.write("\n")
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Databases that SQL data nodes and activities connect to."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from dp_airflow.definition.objects.base import Category, ObjectModel, Secret, Text, TextList
+
+
+class Database(ObjectModel):
+    category: ClassVar[Category] = Category.DATABASE
+
+    username: Text
+    password: Secret = Field(alias="*password")
+    database_name: Text | None = None
+    jdbc_properties: TextList = ()
+    """``A=B`` driver properties."""
+
+
+class JdbcDatabase(Database):
+    type: Literal["JdbcDatabase"] = "JdbcDatabase"
+    connection_string: Text
+    jdbc_driver_class: Text
+    jdbc_driver_jar_uri: Text | None = None
+
+
+class RdsDatabase(Database):
+    type: Literal["RdsDatabase"] = "RdsDatabase"
+    rds_instance_id: Text
+    jdbc_driver_jar_uri: Text | None = None
+    region: Text | None = None
+
+
+class RedshiftDatabase(Database):
+    one_of = (("clusterId", "connectionString"),)
+
+    type: Literal["RedshiftDatabase"] = "RedshiftDatabase"
+    cluster_id: Text | None = None
+    connection_string: Text | None = None
+    region: Text | None = None

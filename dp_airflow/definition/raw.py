@@ -1,0 +1,108 @@
+"""The raw definition: objects, fields, parameters and values as written, with their places.
+
+All three input formats (CLI file, API ``pipelineObjects``, CloudFormation) read into this one
+shape; validation and the typed model work from it, and ``convert`` writes it back out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dp_airflow.definition.diagnostics import Location
+from dp_airflow.definition.source import Node, SourceText
+
+
+@dataclass(frozen=True, slots=True)
+class RawValue:
+    """One value of a field: a string (``text``) or a reference to an object id (``ref``)."""
+
+    text: str | None = None
+    ref: str | None = None
+    location: Location | None = None
+    node: Node | None = None
+    """The source node, for pointing at a character inside a string."""
+
+    @property
+    def is_ref(self) -> bool:
+        return self.ref is not None
+
+    def shown(self) -> str:
+        return f"{{ref: {self.ref}}}" if self.ref is not None else repr(self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class RawField:
+    """A field with one or more values (several for multi-valued fields)."""
+
+    key: str
+    values: tuple[RawValue, ...]
+    location: Location | None = None
+    written_as_list: bool = False
+
+    @property
+    def value(self) -> RawValue:
+        return self.values[0]
+
+    @property
+    def is_secret(self) -> bool:
+        return self.key.startswith("*")
+
+
+@dataclass(frozen=True, slots=True)
+class RawObject:
+    id: str
+    name: str | None
+    fields: tuple[RawField, ...]
+    location: Location | None = None
+
+    def get(self, key: str) -> RawField | None:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        return None
+
+    @property
+    def type(self) -> str | None:
+        f = self.get("type")
+        return f.value.text if f and f.values and not f.value.is_ref else None
+
+    @property
+    def parent(self) -> str | None:
+        f = self.get("parent")
+        return f.value.ref if f and f.values else None
+
+
+@dataclass(frozen=True, slots=True)
+class RawParameter:
+    id: str
+    attributes: tuple[RawField, ...]
+    location: Location | None = None
+
+    def get(self, key: str) -> RawField | None:
+        for f in self.attributes:
+            if f.key == key:
+                return f
+        return None
+
+    def text(self, key: str) -> str | None:
+        f = self.get(key)
+        return f.value.text if f and f.values else None
+
+
+@dataclass(frozen=True, slots=True)
+class RawDefinition:
+    """One pipeline's definition as read from a file."""
+
+    objects: tuple[RawObject, ...]
+    parameters: tuple[RawParameter, ...] = ()
+    values: tuple[RawField, ...] = ()
+    """Parameter values: ``key`` is the parameter id."""
+    source_format: str = "cli"
+    """``cli``, ``api``, ``cloudformation`` or ``fragment``."""
+    file: str | None = None
+    pipeline_name: str | None = None
+    """The CloudFormation resource's logical id when a template holds several pipelines."""
+    source: SourceText | None = field(default=None, compare=False, repr=False)
+
+    def object_ids(self) -> set[str]:
+        return {o.id for o in self.objects}

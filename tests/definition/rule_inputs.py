@@ -1,0 +1,64 @@
+"""Inputs of the rule cases (tests/definition/rule_cases.json holds them with expectations).
+
+Run ``python -m tests.definition.rule_inputs`` to print each case's actual diagnostics when adding
+a case; review them before pasting into rule_cases.json.
+"""
+
+from __future__ import annotations
+
+import json
+
+from dp_airflow.definition.validate import validate_text
+
+BASE_OBJECTS = [
+    {"id": "Default", "scheduleType": "cron", "schedule": {"ref": "S"}, "workerGroup": "wg"},
+    {"id": "S", "type": "Schedule", "period": "1 day", "startDateTime": "2024-01-01T00:00:00"},
+]
+
+
+def case_text(case: dict) -> str:
+    """The definition a case describes, as pretty JSON (so lines are predictable)."""
+    if "text" in case:
+        return case["text"]
+    objects = [] if case.get("no_base") else [dict(o) for o in BASE_OBJECTS]
+    by_id = {o["id"]: o for o in objects}
+    for obj in case.get("objects", []):
+        if obj.get("id") in by_id and not case.get("append"):
+            by_id[obj["id"]].update(obj)
+            for key, value in list(by_id[obj["id"]].items()):
+                if value is None:
+                    del by_id[obj["id"]][key]
+        else:
+            objects.append(obj)
+            by_id.setdefault(obj.get("id", ""), obj)
+    document: dict = {"objects": [_expand(o) for o in objects]}
+    for key in ("parameters", "values"):
+        if key in case:
+            document[key] = case[key]
+    return json.dumps(document, indent=2)
+
+
+def _expand(obj: dict) -> dict:
+    """``{"$repeat": v, "times": n}`` stands for a long string or list, to keep the file small."""
+    out = {}
+    for key, value in obj.items():
+        if isinstance(value, dict) and "$repeat" in value:
+            value = value["$repeat"] * value["times"]
+        out[key] = value
+    return out
+
+
+def actual(case: dict) -> list[list]:
+    result = validate_text(case_text(case), "case.json")
+    return [
+        [d.severity.value, d.code, d.object_id, d.field, d.line, d.column, d.message]
+        for d in result.diagnostics
+    ]
+
+
+if __name__ == "__main__":
+    from pathlib import Path
+
+    cases = json.loads((Path(__file__).parent / "rule_cases.json").read_text())
+    for case in cases:
+        print(case["name"], json.dumps(actual(case), indent=None))
