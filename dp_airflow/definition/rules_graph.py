@@ -71,13 +71,18 @@ def _kinds(targets: tuple[str, ...]) -> str:
 def _check_cycles(context: Context) -> None:
     """One graph of 'runs after' edges: dependsOn, and activity → output node → consumer."""
     edges: dict[str, list[tuple[str, str]]] = {}
+    known = context.objects
     for obj in context.resolved.values():
+        # Dangling references are reported on their own; they cannot close a cycle.
         for target in obj.ref_ids("dependsOn"):
-            edges.setdefault(obj.id, []).append((target, "dependsOn"))
+            if target in known:
+                edges.setdefault(obj.id, []).append((target, "dependsOn"))
         for node in obj.ref_ids("input"):
-            edges.setdefault(obj.id, []).append((node, "input"))
+            if node in known:
+                edges.setdefault(obj.id, []).append((node, "input"))
         for node in obj.ref_ids("output"):
-            edges.setdefault(node, []).append((obj.id, "output"))
+            if node in known:
+                edges.setdefault(node, []).append((obj.id, "output"))
     reported: set[frozenset[str]] = set()
     state: dict[str, int] = {}
     for start in sorted(edges):

@@ -267,11 +267,20 @@ class _Parser:
             out.append(_ESCAPES[code])
             return i + 2
         if code == "u":
-            digits = text[i + 2 : i + 6]
-            if len(digits) == 4 and all(c in "0123456789abcdefABCDEF" for c in digits):
-                out.append(chr(int(digits, 16)))
-                return i + 6
-            raise JsonSyntaxError("invalid \\u escape", i)
+            unit = _hex4(text, i + 2)
+            if unit is None:
+                raise JsonSyntaxError("invalid \\u escape", i)
+            if 0xD800 <= unit < 0xDC00 and text[i + 6 : i + 8] == "\\u":
+                low = _hex4(text, i + 8)
+                if low is not None and 0xDC00 <= low < 0xE000:
+                    out.append(chr(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)))
+                    return i + 12
+            if 0xD800 <= unit < 0xE000:
+                self.leniencies.append(Leniency("lone surrogate escape read as U+FFFD", i))
+                out.append("\ufffd")
+            else:
+                out.append(chr(unit))
+            return i + 6
         if code == "":
             raise JsonSyntaxError("unterminated string", i)
         self.leniencies.append(Leniency(f"invalid escape '\\{code}' kept as written", i))
@@ -292,6 +301,13 @@ class _Parser:
         return Node("number", start, i, literal)
 
 
+def _hex4(text: str, start: int) -> int | None:
+    digits = text[start : start + 4]
+    if len(digits) == 4 and all(c in "0123456789abcdefABCDEF" for c in digits):
+        return int(digits, 16)
+    return None
+
+
 def string_offset(source: str, node: Node, index: int) -> int:
     """The source offset of character ``index`` of a decoded JSON string ``node``.
 
@@ -301,8 +317,12 @@ def string_offset(source: str, node: Node, index: int) -> int:
         return node.start
     i, decoded = node.start + 1, 0
     while i < node.end - 1 and decoded < index:
-        if source[i] == "\\":
-            i += 6 if source[i + 1 : i + 2] == "u" else 2
+        if source[i] == "\\" and source[i + 1 : i + 2] == "u":
+            unit, low = _hex4(source, i + 2), _hex4(source, i + 8)
+            pair = unit is not None and 0xD800 <= unit < 0xDC00 and source[i + 6 : i + 8] == "\\u"
+            i += 12 if pair and low is not None and 0xDC00 <= low < 0xE000 else 6
+        elif source[i] == "\\":
+            i += 2
         else:
             i += 1
         decoded += 1

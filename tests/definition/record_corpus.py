@@ -1,4 +1,6 @@
-"""Record what validation says about every corpus file: ``python -m tests.definition.record_corpus``.
+"""Record what validation says about each corpus file.
+
+Run ``python -m tests.definition.record_corpus`` to rewrite corpus_expected.json.
 
 The recording (corpus_expected.json) is reviewed by hand and then pinned by test_corpus.py.
 """

@@ -42,9 +42,8 @@ def _expand(obj: dict) -> dict:
     """``{"$repeat": v, "times": n}`` stands for a long string or list, to keep the file small."""
     out = {}
     for key, value in obj.items():
-        if isinstance(value, dict) and "$repeat" in value:
-            value = value["$repeat"] * value["times"]
-        out[key] = value
+        repeat = isinstance(value, dict) and "$repeat" in value
+        out[key] = value["$repeat"] * value["times"] if repeat else value
     return out
 
 

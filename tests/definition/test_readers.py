@@ -26,6 +26,13 @@ def test_string_offsets_map_through_escapes() -> None:
     assert text[string_offset(text, node, node.text.index("#{"))] == "#"
 
 
+def test_string_offsets_step_over_surrogate_pairs() -> None:
+    text = '"\\ud83d\\ude00#{"'
+    node = parse_json(text).values[0]
+    assert node.text == "\U0001f600#{"
+    assert text[string_offset(text, node, 1)] == "#"
+
+
 def test_duplicate_keys_combine_as_multi_values_with_a_warning() -> None:
     result = validate_text('{"objects": [{"id": "Default", "myA": "1", "myA": "2"}]}')
     (definition,) = result.definitions
@@ -42,11 +49,15 @@ def test_fragment_of_pasted_objects_is_read_with_a_warning() -> None:
 def test_api_format_with_parameters_and_values() -> None:
     api = {
         "pipelineObjects": [
-            {"id": "Default", "name": "Default", "fields": [
-                {"key": "workerGroup", "stringValue": "wg"},
-                {"key": "myList", "stringValue": "a"},
-                {"key": "myList", "stringValue": "b"},
-            ]},
+            {
+                "id": "Default",
+                "name": "Default",
+                "fields": [
+                    {"key": "workerGroup", "stringValue": "wg"},
+                    {"key": "myList", "stringValue": "a"},
+                    {"key": "myList", "stringValue": "b"},
+                ],
+            },
         ],
         "parameterObjects": [{"id": "myX", "attributes": [{"key": "default", "stringValue": "1"}]}],
         "parameterValues": [{"id": "myX", "stringValue": "2"}],
@@ -54,7 +65,9 @@ def test_api_format_with_parameters_and_values() -> None:
     result = validate_text(json.dumps(api))
     assert result.valid, result.diagnostics
     assert to_cli(result.definitions[0]) == {
-        "objects": [{"id": "Default", "name": "Default", "workerGroup": "wg", "myList": ["a", "b"]}],
+        "objects": [
+            {"id": "Default", "name": "Default", "workerGroup": "wg", "myList": ["a", "b"]}
+        ],
         "parameters": [{"id": "myX", "default": "1"}],
         "values": {"myX": "2"},
     }
@@ -101,16 +114,27 @@ def test_cloudformation_resolves_what_the_template_decides_and_warns_on_the_rest
 def test_unreadable_json_reports_the_place() -> None:
     result = validate_text('{"objects": [\n  {"id": "A",,}]}', "bad.json")
     (diagnostic,) = result.diagnostics
-    assert diagnostic.render() == "bad.json:2:14: error: JSON: expected a quoted key or '}', found ','"
+    assert (
+        diagnostic.render() == "bad.json:2:14: error: JSON: expected a quoted key or '}', found ','"
+    )
     assert not result.valid
 
 
 def test_secret_values_never_appear_in_a_repr() -> None:
-    text = json.dumps({"objects": [
-        {"id": "Default", "scheduleType": "ondemand", "workerGroup": "w"},
-        {"id": "D", "type": "RdsDatabase", "rdsInstanceId": "i", "username": "u",
-         "*password": "hunter2"},
-    ]})
+    text = json.dumps(
+        {
+            "objects": [
+                {"id": "Default", "scheduleType": "ondemand", "workerGroup": "w"},
+                {
+                    "id": "D",
+                    "type": "RdsDatabase",
+                    "rdsInstanceId": "i",
+                    "username": "u",
+                    "*password": "hunter2",
+                },
+            ]
+        }
+    )
     result = validate_text(text)
     assert result.valid, result.diagnostics
     database = result.pipelines[0].objects["D"]

@@ -26,15 +26,48 @@ def test_every_rule_code_has_a_case() -> None:
 
     emitted = set()
     for path in source.glob("*.py"):
-        emitted |= set(re.findall(r'\.(?:error|warning)\(\s*"([a-z0-9-]+)"', path.read_text()))
+        text = " ".join(path.read_text().split())
+        emitted |= set(re.findall(r'\.(?:error|warning)\( ?"([a-z0-9-]+)"', text))
     reader_only = {
-        "unknown-format", "invalid-structure", "invalid-value", "ignored-key", "fragment",
-        "no-objects", "duplicate-key", "api-object-in-cli", "legacy-slots", "missing-name",
-        "cfn-intrinsic", "empty-list", "too-many-parameters", "limit-objects", "limit-fields",
-        "limit-active-instances", "duplicate-parameter", "ondemand-schedule",
+        "unknown-format",
+        "invalid-structure",
+        "invalid-value",
+        "ignored-key",
+        "fragment",
+        "no-objects",
+        "duplicate-key",
+        "api-object-in-cli",
+        "legacy-slots",
+        "missing-name",
+        "cfn-intrinsic",
+        "empty-list",
+        "too-many-parameters",
+        "limit-objects",
+        "limit-fields",
+        "limit-active-instances",
+        "duplicate-parameter",
+        "ondemand-schedule",
         "cycle-dependency",
     }
     assert emitted - covered - reader_only == set()
+
+
+def test_every_code_is_documented() -> None:
+    import re
+
+    root = Path(__file__).parents[2]
+    documented = set(
+        re.findall(
+            r"^\| `([a-z0-9-]+)` \|", (root / "docs" / "diagnostics.md").read_text(), re.MULTILINE
+        )
+    )
+    emitted = set()
+    for path in (root / "dp_airflow").rglob("*.py"):
+        text = " ".join(path.read_text().split())
+        emitted |= set(re.findall(r'\.(?:error|warning)\( ?"([a-z0-9-]+)"', text))
+        emitted |= set(re.findall(r'"code": "([a-z0-9-]+)"', text))
+    emitted |= {"cycle-depends-on", "cycle-data-flow", "cycle-dependency"}
+    assert emitted <= documented, emitted - documented
 
 
 def test_expression_error_renders_caret_under_the_offending_token() -> None:

@@ -1,0 +1,75 @@
+"""The object/field catalogue as Markdown (docs/mapping.md is generated from the model).
+
+Run ``python -m dp_airflow.definition.catalog > docs/mapping.md``; a test keeps the file current.
+"""
+
+from __future__ import annotations
+
+from dp_airflow.definition.model import OBJECT_TYPES, field_specs
+from dp_airflow.definition.objects.base import Category
+from dp_airflow.definition.slots import Kind
+
+RUNTIME = {
+    Category.SCHEDULE: "the pipeline's timetable (schedule work)",
+    Category.ACTIVITY: "one Airflow task (runtime work)",
+    Category.DATA_NODE: "task inputs/outputs and precondition sensors (runtime work)",
+    Category.RESOURCE: "setup/teardown tasks or the worker queue (runtime work)",
+    Category.PRECONDITION: "a sensor before the consumer (runtime work)",
+    Category.DATABASE: "an Airflow connection (runtime work)",
+    Category.DATA_FORMAT: "settings of the copy it belongs to (runtime work)",
+    Category.ACTION: "a notifier on success/failure/lateness (runtime work)",
+    Category.UTILITY: "settings of the object referring to it (runtime work)",
+}
+
+
+def _kind(spec_kind: Kind, choices: tuple[str, ...], targets: tuple[str, ...]) -> str:
+    if spec_kind is Kind.ENUM:
+        return "one of " + ", ".join(f"`{c}`" for c in choices)
+    if spec_kind is Kind.REF:
+        return "ref → " + (" / ".join(targets) if targets else "any object")
+    return spec_kind.value
+
+
+def render_markdown() -> str:
+    lines = [
+        "# Data Pipeline objects and fields",
+        "",
+        "Generated from the model by `python -m dp_airflow.definition.catalog`; do not edit.",
+        "Every object type and field below is read, validated (kind, multiplicity, required,",
+        "one-of groups, references) and kept in the typed model. The last column says what the",
+        "object becomes in Airflow; entries marked *(… work)* are built by later work.",
+        "",
+        "Every type also takes `parent` and user fields `my…` (kept as written; `*my…` are",
+        "secrets). `@` fields are set by the service and refused in definitions.",
+        "",
+        "| type | family | becomes |",
+        "|---|---|---|",
+    ]
+    for name, cls in OBJECT_TYPES.items():
+        lines.append(
+            f"| [{name}](#{name.lower()}) | {cls.category.value} | {RUNTIME[cls.category]} |"
+        )
+    for name, cls in OBJECT_TYPES.items():
+        lines += ["", f"## {name}", ""]
+        doc = (cls.__doc__ or "").strip().splitlines()
+        if doc and not doc[0].startswith(("Group", "Fields shared")):
+            lines += [doc[0], ""]
+        groups = [" or ".join(f"`{n}`" for n in g) for g in cls.one_of]
+        if groups:
+            lines += ["Exactly one of: " + "; ".join(groups) + ".", ""]
+        if cls.not_allowed:
+            lines += ["Not allowed: " + ", ".join(f"`{n}`" for n in cls.not_allowed) + ".", ""]
+        lines += ["| field | kind | multi | required |", "|---|---|---|---|"]
+        for field, spec in field_specs(cls).items():
+            if field == "parent":
+                continue
+            kind = _kind(spec.slot.kind, spec.slot.choices, spec.slot.targets)
+            lines.append(
+                f"| `{field}` | {kind} | {'yes' if spec.slot.multi else ''} | "
+                f"{'yes' if spec.required else ''} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render_markdown(), end="")

@@ -1,0 +1,130 @@
+"""The ``dp-airflow`` command's contract: exit codes, output formats, startup without Airflow."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dp_airflow.cli.main import main
+
+VALID = json.dumps(
+    {
+        "objects": [
+            {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
+            {"id": "Hello", "type": "ShellCommandActivity", "command": "echo hello"},
+        ]
+    }
+)
+INVALID = '{"objects": [\n  {"id": "A", "type": "Shel"}\n]}'
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    out = {}
+    for name, text in {"good.json": VALID, "bad.json": INVALID}.items():
+        out[name] = tmp_path / name
+        out[name].write_text(text)
+    return out
+
+
+def test_valid_file_exits_0_and_prints_nothing(files, capsys) -> None:
+    assert main(["validate", str(files["good.json"])]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "1 valid" in captured.err
+
+
+def test_invalid_file_exits_1_with_compiler_style_lines(files, capsys) -> None:
+    assert main(["validate", str(files["good.json"]), str(files["bad.json"])]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        f"{files['bad.json']}:2:23: error: [A.type] unknown object type 'Shel'",
+    ]
+
+
+def test_json_format_has_one_entry_per_file(files, capsys) -> None:
+    assert (
+        main(["validate", "--format", "json", str(files["good.json"]), str(files["bad.json"])]) == 1
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert report == [
+        {"file": str(files["good.json"]), "valid": True, "diagnostics": []},
+        {
+            "file": str(files["bad.json"]),
+            "valid": False,
+            "diagnostics": [
+                {
+                    "severity": "error",
+                    "code": "unknown-type",
+                    "object_id": "A",
+                    "field": "type",
+                    "message": "unknown object type 'Shel'",
+                    "line": 2,
+                    "column": 23,
+                }
+            ],
+        },
+    ]
+
+
+def test_unreadable_file_exits_2(tmp_path, files, capsys) -> None:
+    missing = tmp_path / "missing.json"
+    assert main(["validate", "--format", "json", str(files["bad.json"]), str(missing)]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert report[1]["file"] == str(missing)
+    assert report[1]["diagnostics"][0]["code"] == "unreadable-file"
+
+
+def test_usage_error_exits_2(capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", "--format", "xml", "x.json"])
+    assert exc.value.code == 2
+
+
+def test_convert_prints_the_api_format(files, capsys) -> None:
+    assert main(["convert", "--to", "api", str(files["good.json"])]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["pipelineObjects"][1] == {
+        "id": "Hello",
+        "name": "Hello",
+        "fields": [
+            {"key": "command", "stringValue": "echo hello"},
+            {"key": "type", "stringValue": "ShellCommandActivity"},
+        ],
+    }
+
+
+def test_convert_of_unparseable_file_exits_1(files, capsys, tmp_path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"objects": [')
+    assert main(["convert", "--to", "cli", str(broken)]) == 1
+    assert "error: JSON: expected a value but the file ends" in capsys.readouterr().err
+
+
+def test_cli_imports_neither_airflow_nor_boto3_and_starts_fast(files) -> None:
+    code = (
+        "import sys, time; t = time.perf_counter();"
+        "from dp_airflow.cli.main import main;"
+        f"rc = main(['validate', {str(files['good.json'])!r}]);"
+        "bad = [m for m in ('airflow', 'boto3', 'botocore') if m in sys.modules];"
+        "print(rc, bad, time.perf_counter() - t)"
+    )
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    rc, bad, _ = out.stdout.split(" ", 2)
+    assert (rc, bad) == ("0", "[]")
+    assert time.perf_counter() - started < 5  # generous; the measured figure is in the docs
+
+
+def test_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "dp-airflow"
+    out = subprocess.run(
+        [str(script), "validate", "--help"], check=False, capture_output=True, text=True
+    )
+    assert out.returncode == 0
+    assert "usage: dp-airflow validate" in out.stdout
