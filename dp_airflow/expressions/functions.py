@@ -121,12 +121,6 @@ def _negated(
     return lambda value, amount: mover(value, -amount)
 
 
-def _negated(
-    mover: Callable[[datetime, int], datetime],
-) -> Callable[[datetime, int], datetime]:
-    return lambda value, amount: mover(value, -amount)
-
-
 def _registry() -> dict[str, Function]:
     functions = [
         _fields("day", lambda d: d.day, "Day of the month."),
