@@ -119,8 +119,20 @@ def caret_excerpt(text: str, offset: int, width: int = 1) -> tuple[str, ...]:
     start = text.rfind("\n", 0, offset) + 1
     end = text.find("\n", offset)
     line = text[start : end if end != -1 else len(text)]
-    pad = "".join("\t" if ch == "\t" else " " for ch in line[: offset - start])
+    column = offset - start
+    if len(line) > _EXCERPT_WIDTH:
+        # Long values (EMR steps, SQL on one line): show a window around the offset.
+        left = max(0, column - _EXCERPT_WIDTH // 2)
+        right = min(len(line), left + _EXCERPT_WIDTH)
+        left = max(0, right - _EXCERPT_WIDTH)
+        prefix, suffix = ("..." if left else ""), ("..." if right < len(line) else "")
+        line, column = prefix + line[left:right] + suffix, column - left + len(prefix)
+        width = min(width, right - left)
+    pad = "".join("\t" if ch == "\t" else " " for ch in line[:column])
     return (line, pad + "^" * max(1, width))
+
+
+_EXCERPT_WIDTH = 100
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:

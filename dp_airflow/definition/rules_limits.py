@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dp_airflow.definition.diagnostics import caret_excerpt
 from dp_airflow.definition.raw import RawValue
 from dp_airflow.definition.slots import (
     LiteralError,
@@ -13,7 +12,6 @@ from dp_airflow.definition.slots import (
     parse_integer,
     parse_period,
 )
-from dp_airflow.definition.source import string_offset
 
 if TYPE_CHECKING:
     from dp_airflow.definition.validate import Context
@@ -64,8 +62,6 @@ def check(context: Context) -> None:
                         f"the value is {size} bytes; the limit is {MAX_VALUE_BYTES}",
                         **field_where,
                     )
-                if value.text is not None:
-                    check_balance(context, obj.id, f.key, value)
             _check_bounds(context, obj.id, f.key, f.values)
         if total > MAX_OBJECT_BYTES:
             sink.error(
@@ -110,49 +106,3 @@ def _check_bounds(context: Context, object_id: str, key: str, values: tuple[RawV
             )
     except LiteralError:
         return  # malformed literals are reported by the field check
-
-
-def find_unbalanced(text: str) -> tuple[int, str] | None:
-    """(offset, message) of the first ``#{`` that is not closed or is empty, else None."""
-    i = text.find("#{")
-    while i != -1:
-        j, depth, quote = i + 2, 1, ""
-        while j < len(text) and depth:
-            ch = text[j]
-            if quote:
-                quote = "" if ch == quote else quote
-            elif ch in "'\"":
-                quote = ch
-            elif ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-            j += 1
-        if depth:
-            what = "string" if quote else "'}'"
-            return i, f"unterminated expression: '#{{' has no closing {what}"
-        if not text[i + 2 : j - 1].strip():
-            return i, "empty expression '#{}'"
-        i = text.find("#{", j)
-    return None
-
-
-def check_balance(context: Context, object_id: str, key: str, value: RawValue) -> None:
-    text = value.text or ""
-    found = find_unbalanced(text)
-    if found is None:
-        return
-    offset, message = found
-    location = value.location
-    source = context.definition.source
-    if source is not None and value.node is not None:
-        location = source.location(string_offset(source.text, value.node, offset))
-    secret = key.startswith("*")
-    context.sink.error(
-        "expression-syntax",
-        message,
-        object_id=object_id,
-        field=key,
-        location=location,
-        excerpt=() if secret else caret_excerpt(text, offset, 2),
-    )

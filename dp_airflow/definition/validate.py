@@ -96,7 +96,13 @@ class Context:
 
 
 def validate_definition(definition: RawDefinition, sink: DiagnosticSink) -> Context:
-    from dp_airflow.definition import rules_graph, rules_limits, rules_parameters, rules_schedule
+    from dp_airflow.definition import (
+        rules_expressions,
+        rules_graph,
+        rules_limits,
+        rules_parameters,
+        rules_schedule,
+    )
 
     objects = unique_objects(definition, sink)
     resolved = resolve_inheritance(objects, sink)
@@ -110,6 +116,7 @@ def validate_definition(definition: RawDefinition, sink: DiagnosticSink) -> Cont
     rules_schedule.check(context)
     rules_parameters.check(context)
     rules_limits.check(context)
+    rules_expressions.check(context)
     return context
 
 

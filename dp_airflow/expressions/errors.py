@@ -8,8 +8,13 @@ from dp_airflow.errors import ExpressionError
 class ExpressionAtError(ExpressionError):
     """An error at ``offset`` (``width`` characters) of ``source`` (the whole field value)."""
 
-    def __init__(self, message: str, offset: int = 0, width: int = 1, source: str = "") -> None:
+    code = "expression-error"
+
+    def __init__(
+        self, message: str, offset: int = 0, width: int = 1, source: str = "", code: str = ""
+    ) -> None:
         super().__init__(message)
+        self.code = code or type(self).code
         self.message = message
         self.offset = offset
         self.width = max(1, width)
@@ -33,10 +38,16 @@ class ExpressionAtError(ExpressionError):
 class ExpressionSyntaxError(ExpressionAtError):
     """The text is not an expression."""
 
+    code = "expression-syntax"
+
 
 class ExpressionTypeError(ExpressionAtError):
     """Unknown function, wrong number or kind of arguments, unresolved reference."""
 
+    code = "expression-type"
+
 
 class ExpressionEvalError(ExpressionAtError):
     """Evaluation failed at run time (a value was missing, a limit was exceeded)."""
+
+    code = "expression-eval"

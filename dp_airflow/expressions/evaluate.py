@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from dp_airflow.definition.diagnostics import did_you_mean
 from dp_airflow.expressions.ast import Binary, Call, Literal, Negate, Node, Reference, Span
 from dp_airflow.expressions.errors import ExpressionAtError, ExpressionEvalError
 from dp_airflow.expressions.functions import (
@@ -24,7 +25,7 @@ from dp_airflow.expressions.functions import (
     FunctionFailure,
 )
 from dp_airflow.expressions.template import Expr, Template, Text, compile_template
-from dp_airflow.expressions.values import Scalar, Value, to_text, type_name
+from dp_airflow.expressions.values import Scalar, Value, a, to_text, type_name
 
 MAX_TEXT = 1_000_000
 MAX_LIST = 10_000
@@ -122,7 +123,9 @@ class _Evaluator:
         function = FUNCTIONS.get(node.name)
         if function is None:
             raise ExpressionEvalError(
-                f"unknown function {node.name!r}", node.name_span.start, node.name_span.width
+                f"unknown function {node.name!r}" + did_you_mean(node.name, list(FUNCTIONS)),
+                node.name_span.start,
+                node.name_span.width,
             )
         if len(node.args) != len(function.params):
             raise ExpressionEvalError(
@@ -205,7 +208,7 @@ def _is_number(value: Value) -> bool:
 
 def _negate(value: Value, span: Span) -> Scalar:
     if not _is_number(value):
-        raise ExpressionEvalError(f"'-' needs a number, not a {type_name(value)}", span.start)
+        raise ExpressionEvalError(f"'-' needs a number, not {a(type_name(value))}", span.start)
     assert isinstance(value, (int, float))
     return -value
 
@@ -222,7 +225,7 @@ def _operate(node: Binary, left: Value, right: Value) -> Scalar:
         return text
     if not (_is_number(left) and _is_number(right)):
         raise ExpressionEvalError(
-            f"'{op}' cannot combine a {type_name(left)} and a {type_name(right)}",
+            f"'{op}' cannot combine {a(type_name(left))} and {a(type_name(right))}",
             node.op_span.start,
         )
     assert isinstance(left, (int, float)) and isinstance(right, (int, float))
@@ -285,7 +288,7 @@ def _coerce(value: Value, kind: str, function: str, index: int, span: Span) -> S
     elif kind == STRING and isinstance(value, str):
         return value
     raise ExpressionEvalError(
-        f"argument {index + 1} of {function}() must be a {kind}, not a {type_name(value)}",
+        f"argument {index + 1} of {function}() must be {a(kind)}, not {a(type_name(value))}",
         span.start,
         span.width,
     )

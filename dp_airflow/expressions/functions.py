@@ -56,8 +56,9 @@ def _shift(name: str, mover: Callable[[datetime, int], datetime], doc: str) -> F
 def _make_datetime(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     try:
         return datetime(year, month, day, hour, minute, tzinfo=UTC)
-    except ValueError as exc:
-        raise FunctionFailure(f"not a valid date: {exc}") from None
+    except (ValueError, OverflowError):
+        shown = f"{year}-{month}-{day}" + (f" {hour}:{minute}" if hour or minute else "")
+        raise FunctionFailure(f"{shown} is not a valid date and time") from None
 
 
 def _format(value: datetime, pattern: str) -> str:

@@ -63,21 +63,24 @@ def _tokens(pattern: str) -> list[_Token]:
                 i += 1
             tokens.append(_Token(pattern[start:i], start))
         elif ch == "'":
+            if pattern.startswith("''", i):
+                tokens.append(_Token("''", start))  # '' is one quote, inside or outside text
+                i += 2
+                continue
             i += 1
             text = ["'"]
             while i < n:
-                if pattern[i] == "'":
-                    if i + 1 < n and pattern[i + 1] == "'":
-                        text.append("'")
-                        i += 2
-                        continue
+                if pattern.startswith("''", i):
+                    text.append("'")
+                    i += 2
+                elif pattern[i] == "'":
                     i += 1
                     break
-                text.append(pattern[i])
-                i += 1
-            literal = "".join(text)
-            # '' outside quotes is one quote; 'abc' is abc.
-            tokens.append(_Token(literal if literal != "'" else "''", start))
+                else:
+                    text.append(pattern[i])
+                    i += 1
+            # An unterminated quote runs to the end, as in Joda.
+            tokens.append(_Token("".join(text), start))
         else:
             while (
                 i < n and not (pattern[i].isascii() and pattern[i].isalpha()) and pattern[i] != "'"
@@ -125,7 +128,7 @@ def _fraction(dt: datetime, digits: int) -> str:
 
 def _printer(token: _Token) -> Printer:  # noqa: C901 - one branch a letter
     if token.letter == "'":
-        literal = token.text[1:] if token.text != "''" else "'"
+        literal = "'" if token.text == "''" else token.text[1:]
         return lambda dt: literal
     letter, count = token.letter, len(token.text)
     if letter not in _LETTERS:

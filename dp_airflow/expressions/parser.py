@@ -19,7 +19,8 @@ def parse(text: str, base: int = 0) -> Node:
     """Parse the inside of one ``#{...}``; offsets are relative to ``base``."""
     parser = _Parser(list(tokenize(text, base)))
     if parser.peek().kind == "eof":
-        raise ExpressionSyntaxError("empty expression", base, 1)
+        # Point at the whole `#{}` (base is just after `#{`).
+        raise ExpressionSyntaxError("empty expression '#{}'", max(0, base - 2), len(text) + 3)
     node = parser.expression(0)
     token = parser.peek()
     if token.kind != "eof":

@@ -20,7 +20,7 @@ from dp_airflow.definition.slots import Kind, LiteralError, parse_datetime
 from dp_airflow.expressions.ast import Reference, Span
 from dp_airflow.expressions.datetimes import render as render_datetime
 from dp_airflow.expressions.errors import ExpressionAtError, ExpressionEvalError
-from dp_airflow.expressions.values import ObjectRef, Scalar, Value
+from dp_airflow.expressions.values import ObjectRef, Scalar, Value, a, type_name
 
 
 @dataclass(frozen=True)
@@ -126,26 +126,31 @@ class InstanceScope:
         if name.startswith("@") or name in _UNPREFIXED_RUNTIME:
             return self._runtime(name, span)
         obj = self.env.objects.get(self.object_id or "")
+        if obj is not None and name in ("name", "id"):
+            return obj.raw.name or obj.id if name == "name" else obj.id
         effective = obj.fields.get(name) if obj is not None else None
         if effective is None:
             parameter = self.env.parameter(name)
             if parameter is not None:
                 return parameter
-            known = list(obj.fields) if obj else []
-            where = f" on {self.object_id!r}" if self.object_id else ""
-            raise ExpressionEvalError(
-                f"{name!r} is not a field{where} or a parameter" + did_you_mean(name, known),
-                span.start,
-                span.width,
-            )
-        kind, multi = _slot_of(obj, name) if obj is not None else (Kind.STRING, False)
+            if obj is None:
+                message = f"{name!r} is not a parameter" + did_you_mean(
+                    name, list(self.env.parameters)
+                )
+            else:
+                from dp_airflow.expressions.check import unresolved_message
+
+                message = unresolved_message(obj, name, self.env.parameters)
+            raise ExpressionEvalError(message, span.start, span.width)
+        kind = _slot_of(obj, name) if obj is not None else Kind.STRING
         values = [
             self._field_value(name, v.text, v.ref, kind, span) for v in effective.field.values
         ]
         flat: list[Scalar] = []
         for v in values:
             flat.extend(v if isinstance(v, tuple) else (v,))
-        return tuple(flat) if multi or len(flat) > 1 else flat[0]
+        # One value is a scalar even in a multi-valued slot: at the API the two are the same.
+        return tuple(flat) if len(flat) > 1 else flat[0]
 
     def _field_value(
         self, name: str, text: str | None, ref: str | None, kind: Kind, span: Span
@@ -215,12 +220,10 @@ _UNPREFIXED_RUNTIME = frozenset(
 )
 
 
-def _slot_of(obj: ResolvedObject, name: str) -> tuple[Kind, bool]:
+def _slot_of(obj: ResolvedObject, name: str) -> Kind:
     cls = OBJECT_TYPES.get(obj.type or "")
     spec = field_specs(cls).get(name) if cls is not None else None
-    if spec is None:
-        return Kind.STRING, False
-    return spec.slot.kind, spec.slot.multi
+    return spec.slot.kind if spec is not None else Kind.STRING
 
 
 def _typed_field(text: str, kind: Kind) -> Scalar:
@@ -250,7 +253,8 @@ def _single_object(value: Value, reference: Reference, index: int) -> ObjectRef:
             span.width,
         )
     raise ExpressionEvalError(
-        f"{before!r} is not a reference to an object, so it has no field {reference.path[index]!r}",
+        f"{before!r} is {a(type_name(value))}, not a reference, so it has no field "
+        f"{reference.path[index]!r}",
         span.start,
         span.width,
     )

@@ -30,6 +30,11 @@ TYPE_NAMES = {
 }
 
 
+def a(kind: str) -> str:
+    """``a String`` / ``an Integer``: the type name with its article."""
+    return ("an " if kind[:1] in "AEIOU" else "a ") + kind
+
+
 def type_name(value: Value) -> str:
     for kind, name in TYPE_NAMES.items():
         if isinstance(value, kind) and not isinstance(value, bool):

@@ -60,4 +60,4 @@ if __name__ == "__main__":
 
     cases = json.loads((Path(__file__).parent / "rule_cases.json").read_text())
     for case in cases:
-        print(case["name"], json.dumps(actual(case), indent=None))
+        print(case["case"]["name"], json.dumps(actual(case["case"]), indent=None))

@@ -67,6 +67,13 @@ def test_every_code_is_documented() -> None:
         emitted |= set(re.findall(r'\.(?:error|warning)\( ?"([a-z0-9-]+)"', text))
         emitted |= set(re.findall(r'"code": "([a-z0-9-]+)"', text))
     emitted |= {"cycle-depends-on", "cycle-data-flow", "cycle-dependency"}
+    emitted |= set(
+        re.findall(
+            r'code = "([a-z0-9-]+)"',
+            (root / "dp_airflow" / "expressions" / "errors.py").read_text(),
+        )
+    )
+    emitted |= {"expression-function", "expression-reference"}
     assert emitted <= documented, emitted - documented
 
 
