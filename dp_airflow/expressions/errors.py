@@ -8,7 +8,8 @@ from dp_airflow.errors import ExpressionError
 class ExpressionAtError(ExpressionError):
     """An error at ``offset`` (``width`` characters) of ``source`` (the whole field value)."""
 
-    code = "expression-error"
+    code = ""
+    """Set by each subclass (the diagnostic code it reports under)."""
 
     def __init__(
         self, message: str, offset: int = 0, width: int = 1, source: str = "", code: str = ""
