@@ -128,3 +128,118 @@ def test_console_script_is_installed() -> None:
     )
     assert out.returncode == 0
     assert "usage: dp-airflow validate" in out.stdout
+
+
+EVAL_DEFINITION = json.dumps(
+    {
+        "objects": [
+            {
+                "id": "Default",
+                "scheduleType": "cron",
+                "schedule": {"ref": "Hourly"},
+                "workerGroup": "wg",
+            },
+            {
+                "id": "Hourly",
+                "type": "Schedule",
+                "period": "1 hour",
+                "startDateTime": "2024-01-01T00:00:00",
+            },
+            {
+                "id": "Logs",
+                "type": "S3DataNode",
+                "directoryPath": "s3://logs/#{format(@scheduledStartTime,'YYYY/MM/dd/HH')}/",
+            },
+            {
+                "id": "Count",
+                "type": "ShellCommandActivity",
+                "input": {"ref": "Logs"},
+                "command": "grep -c GET #{input.directoryPath}",
+            },
+        ],
+        "parameters": [{"id": "myBucket", "default": "b1"}],
+    }
+)
+
+
+def test_eval_prints_the_value(capsys) -> None:
+    code = main(
+        [
+            "eval",
+            "--at",
+            "2011-05-24T17:10:00",
+            "s3://x/#{format(@scheduledStartTime,'YYYY-MM-dd')}/#{1 + 2}",
+        ]
+    )
+    assert (code, capsys.readouterr().out) == (0, "s3://x/2011-05-24/3\n")
+
+
+def test_eval_in_an_object_of_a_definition(tmp_path, capsys) -> None:
+    path = tmp_path / "logs.json"
+    path.write_text(EVAL_DEFINITION)
+    code = main(
+        [
+            "eval",
+            "--at",
+            "2024-03-01T05:00:00",
+            "--definition",
+            str(path),
+            "--object",
+            "Count",
+            "--",
+            "#{command} | #{@scheduledEndTime} | #{myBucket}",
+        ]
+    )
+    assert capsys.readouterr().out == (
+        "grep -c GET s3://logs/2024/03/01/05/ | 2024-03-01T06:00:00 | b1\n"
+    )
+    assert code == 0
+
+
+def test_eval_params_arrays_and_secrets(capsys) -> None:
+    code = main(
+        [
+            "eval",
+            "--at",
+            "2024-01-01T00:00:00",
+            "--param",
+            "myIds=a",
+            "--param",
+            "myIds=b",
+            "--param",
+            "*myPassword=hunter2",
+            "#{myIds}:#{*myPassword}",
+        ]
+    )
+    assert (code, capsys.readouterr().out) == (0, '["a:********", "b:********"]\n')
+    main(["eval", "--reveal-secrets", "--param", "*myPassword=hunter2", "#{*myPassword}"])
+    assert capsys.readouterr().out == "hunter2\n"
+
+
+def test_eval_bad_expression_exits_1_with_a_caret(capsys) -> None:
+    code = main(["eval", "--at", "2024-01-01T00:00:00", "#{plusDays(@scheduledStartTime)}"])
+    assert code == 1
+    assert capsys.readouterr().err == (
+        "error: plusDays() takes 2 argument(s), 1 given\n"
+        "    #{plusDays(@scheduledStartTime)}\n"
+        "      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+    )
+
+
+def test_eval_usage_errors_exit_2(tmp_path, capsys) -> None:
+    assert main(["eval", "--at", "yesterday", "x"]) == 2
+    assert main(["eval", "--object", "A", "x"]) == 2
+    path = tmp_path / "d.json"
+    path.write_text(EVAL_DEFINITION)
+    assert main(["eval", "--definition", str(path), "--object", "Nope", "x"]) == 2
+    assert "no object 'Nope'" in capsys.readouterr().err
+
+
+def test_eval_imports_neither_airflow_nor_boto3() -> None:
+    code = (
+        "import sys; from dp_airflow.cli.main import main;"
+        "main(['eval', '--at', '2024-01-01T00:00:00', '#{day(@scheduledStartTime)}']);"
+        "print([m for m in ('airflow', 'boto3', 'botocore') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "1\n[]\n"

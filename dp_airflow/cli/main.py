@@ -1,4 +1,4 @@
-"""``dp-airflow``: validate and convert Data Pipeline definitions.
+"""``dp-airflow``: validate, convert and evaluate Data Pipeline definitions.
 
 Exit codes: 0 success, 1 a definition has errors, 2 usage errors or unreadable files. Nothing
 here imports Airflow or boto3, so the commands answer in a fraction of a second.
@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="print literal values of '*' fields instead of masking them",
     )
     convert.add_argument("file", metavar="FILE")
+
+    from dp_airflow.cli import eval_command
+
+    eval_command.add_parser(commands)
     return parser
 
 
@@ -57,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args.files, args.format, sys.stdout, sys.stderr)
+        if args.command == "eval":
+            from dp_airflow.cli import eval_command
+
+            return eval_command.run(args, sys.stdout, sys.stderr)
         return _convert(args, sys.stdout, sys.stderr)
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as Unix tools do.

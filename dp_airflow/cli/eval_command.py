@@ -1,0 +1,168 @@
+"""``dp-airflow eval``: evaluate a field value as Data Pipeline's EvaluateExpression would.
+
+Without ``--definition`` only runtime fields, parameters given with ``--param``, literals and
+functions are available; with ``--definition FILE --object ID`` the value is evaluated in that
+object's instance, its fields, references and parameters included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TextIO
+
+from dp_airflow.definition.slots import LiteralError, Period, parse_datetime, parse_period
+
+MASK = "********"
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "eval",
+        help="evaluate a field value holding #{...} expressions",
+        description="Print VALUE with every #{...} evaluated, as Data Pipeline's "
+        "EvaluateExpression does. A list result prints as a JSON array. Exit 1 with the located "
+        "error for a bad expression.",
+    )
+    parser.add_argument(
+        "--at",
+        metavar="DATETIME",
+        help="@scheduledStartTime and @actualStartTime, YYYY-MM-DDTHH:MM:SS in UTC (default: now)",
+    )
+    parser.add_argument(
+        "--end",
+        metavar="DATETIME",
+        help="@scheduledEndTime (default: --at plus the object's schedule period)",
+    )
+    parser.add_argument("--definition", metavar="FILE", help="the pipeline definition")
+    parser.add_argument("--object", metavar="ID", help="the object whose instance evaluates VALUE")
+    parser.add_argument(
+        "--param",
+        metavar="ID=VALUE",
+        action="append",
+        default=[],
+        help="a parameter value (repeat an id for an array); '*' ids are secrets",
+    )
+    parser.add_argument(
+        "--reveal-secrets",
+        action="store_true",
+        help="print values of '*' parameters instead of masking them",
+    )
+    parser.add_argument("value", metavar="VALUE")
+
+
+def _moment(text: str, option: str) -> datetime:
+    try:
+        return parse_datetime(text.removesuffix("Z").replace(" ", "T"))
+    except LiteralError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
+class UsageError(Exception):
+    pass
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dp_airflow.expressions.errors import ExpressionAtError
+    from dp_airflow.expressions.evaluate import render
+    from dp_airflow.expressions.scope import Environment, InstanceScope, Interval
+
+    try:
+        if (args.definition is None) != (args.object is None):
+            raise UsageError("--definition and --object go together")
+        params = _params(args.param)
+        at = _moment(args.at, "--at") if args.at else datetime.now(UTC).replace(microsecond=0)
+        end = _moment(args.end, "--end") if args.end else None
+        env = Environment({}, values=params)
+        if args.definition is not None:
+            loaded = _load(args.definition, args.object, params, err)
+            if loaded is None:
+                return 1
+            env = loaded
+            end = end or _scheduled_end(env, args.object, at)
+    except UsageError as exc:
+        print(f"dp-airflow eval: {exc}", file=err)
+        return 2
+    scope = InstanceScope(env, args.object, Interval(at, end, actual_start=at))
+    try:
+        result = render(args.value, scope)
+    except ExpressionAtError as exc:
+        print(f"error: {exc.message}", file=err)
+        for line in exc.excerpt():
+            print(f"    {line}", file=err)
+        return 1
+    text = json.dumps(list(result)) if isinstance(result, tuple) else result
+    if not args.reveal_secrets:
+        text = _mask(text, env)
+    print(text, file=out)
+    return 0
+
+
+def _params(pairs: list[str]) -> dict[str, tuple[str, ...]]:
+    values: dict[str, tuple[str, ...]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--param takes ID=VALUE, not {pair!r}")
+        values[key] = (*values.get(key, ()), value)
+    return values
+
+
+def _load(
+    path: str, object_id: str, params: dict[str, tuple[str, ...]], err: TextIO
+) -> Environment | None:
+    from dp_airflow.definition.diagnostics import DiagnosticSink
+    from dp_airflow.definition.readers import read_file
+    from dp_airflow.definition.validate import validate_definition
+    from dp_airflow.errors import UnreadableFileError
+    from dp_airflow.expressions.scope import Environment
+
+    try:
+        loaded = read_file(path)
+    except UnreadableFileError as exc:
+        raise UsageError(str(exc)) from None
+    fatal = [d for d in loaded.sink.items if d.is_error]
+    if fatal or not loaded.definitions:
+        for diagnostic in fatal:
+            print(diagnostic.render(), file=err)
+        return None
+    definition = loaded.definitions[0]
+    context = validate_definition(definition, DiagnosticSink(path))
+    if object_id not in context.resolved:
+        known = ", ".join(sorted(context.resolved))
+        raise UsageError(f"no object {object_id!r} in {path} (objects: {known})")
+    values = {f.key: tuple(v.text or "" for v in f.values) for f in definition.values}
+    values.update(params)
+    return Environment(context.resolved, {p.id: p for p in definition.parameters}, values)
+
+
+def _scheduled_end(env: Environment, object_id: str, at: datetime) -> datetime | None:
+    from dp_airflow.expressions.datetimes import add_period
+
+    obj = env.objects[object_id]
+    schedule_ids = obj.ref_ids("schedule")
+    schedule = env.objects.get(schedule_ids[0]) if schedule_ids else None
+    period_text = schedule.value_text("period") if schedule is not None else None
+    if not period_text:
+        return None
+    try:
+        period: Period = parse_period(period_text)
+    except LiteralError:
+        return None
+    return add_period(at, period)
+
+
+def _mask(text: str, env: Environment) -> str:
+    secrets = {v for key, values in env.values.items() if key.startswith("*") for v in values}
+    for parameter in env.parameters.values():
+        default = parameter.get("default")
+        if parameter.id.startswith("*") and default is not None:
+            secrets.update(v.text or "" for v in default.values)
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
+if TYPE_CHECKING:
+    from dp_airflow.expressions.scope import Environment
