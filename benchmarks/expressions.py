@@ -43,5 +43,7 @@ if __name__ == "__main__":
         "s3://bucket/2024/01/01/"
     )
     ours_s, hand_s = best(ours), best(hand_written)
-    print(f"| {platform.python_version()} | {ours_s * 1e6:.2f} µs | {hand_s * 1e6:.2f} µs | "
-          f"{ours_s / hand_s:.1f}× |")
+    print(
+        f"| {platform.python_version()} | {ours_s * 1e6:.2f} µs | {hand_s * 1e6:.2f} µs | "
+        f"{ours_s / hand_s:.1f}× |"
+    )
