@@ -243,3 +243,77 @@ def test_eval_imports_neither_airflow_nor_boto3() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == "1\n[]\n"
+
+
+SCHEDULED = json.dumps(
+    {
+        "objects": [
+            {
+                "id": "Default",
+                "scheduleType": "cron",
+                "schedule": {"ref": "Every15"},
+                "workerGroup": "w",
+            },
+            {
+                "id": "Every15",
+                "type": "Schedule",
+                "period": "15 minutes",
+                "startDateTime": "2024-02-28T23:30:00",
+                "occurrences": "4",
+            },
+            {
+                "id": "Monthly",
+                "type": "Schedule",
+                "period": "1 month",
+                "startDateTime": "2024-01-31T00:00:00",
+                "endDateTime": "2024-04-01T00:00:00",
+            },
+            {
+                "id": "Report",
+                "type": "ShellCommandActivity",
+                "command": "x",
+                "schedule": {"ref": "Monthly"},
+                "scheduleType": "timeseries",
+            },
+        ]
+    }
+)
+
+
+def test_schedule_prints_the_default_objects_instances(tmp_path, capsys) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(SCHEDULED)
+    assert main(["schedule", "--count", "10", str(path)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["runAt"] for line in lines] == [
+        "2024-02-28T23:30:00",
+        "2024-02-28T23:45:00",
+        "2024-02-29T00:00:00",
+        "2024-02-29T00:15:00",
+    ]
+    assert lines[0] == {
+        "scheduledStartTime": "2024-02-28T23:30:00",
+        "scheduledEndTime": "2024-02-28T23:45:00",
+        "runAt": "2024-02-28T23:30:00",
+    }
+
+
+def test_schedule_of_an_object_after_a_time(tmp_path, capsys) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(SCHEDULED)
+    assert (
+        main(["schedule", "--object", "Report", "--after", "2024-03-01T00:00:00", str(path)]) == 0
+    )
+    assert capsys.readouterr().out.splitlines() == [
+        '{"scheduledStartTime": "2024-02-29T00:00:00", "scheduledEndTime": '
+        '"2024-03-31T00:00:00", "runAt": "2024-03-31T00:00:00"}',
+        '{"scheduledStartTime": "2024-03-31T00:00:00", "scheduledEndTime": '
+        '"2024-04-30T00:00:00", "runAt": "2024-04-30T00:00:00"}',
+    ]
+
+
+def test_schedule_of_an_ondemand_pipeline_prints_nothing(files, capsys) -> None:
+    assert main(["schedule", str(files["good.json"])]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "on-demand" in captured.err

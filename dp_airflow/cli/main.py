@@ -50,9 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     convert.add_argument("file", metavar="FILE")
 
-    from dp_airflow.cli import eval_command
+    from dp_airflow.cli import eval_command, schedule_command
 
     eval_command.add_parser(commands)
+    schedule_command.add_parser(commands)
     return parser
 
 
@@ -65,6 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from dp_airflow.cli import eval_command
 
             return eval_command.run(args, sys.stdout, sys.stderr)
+        if args.command == "schedule":
+            from dp_airflow.cli import schedule_command
+
+            return schedule_command.run(args, sys.stdout, sys.stderr)
         return _convert(args, sys.stdout, sys.stderr)
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as Unix tools do.

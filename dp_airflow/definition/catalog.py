@@ -10,7 +10,7 @@ from dp_airflow.definition.objects.base import Category
 from dp_airflow.definition.slots import Kind
 
 RUNTIME = {
-    Category.SCHEDULE: "the pipeline's timetable (schedule work)",
+    Category.SCHEDULE: "the DAG's `DataPipelineTimetable` (see docs/schedules.md)",
     Category.ACTIVITY: "one Airflow task (runtime work)",
     Category.DATA_NODE: "task inputs/outputs and precondition sensors (runtime work)",
     Category.RESOURCE: "setup/teardown tasks or the worker queue (runtime work)",

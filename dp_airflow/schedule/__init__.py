@@ -1,0 +1,1 @@
+"""Data Pipeline schedules: instance arithmetic (pure) and the Airflow timetable."""

@@ -1,0 +1,19 @@
+"""dp-airflow's settings, read once from the environment (Airflow's ``AIRFLOW__SECTION__KEY``
+convention for the ``[dp_airflow]`` section), so the front half needs no Airflow import."""
+
+from __future__ import annotations
+
+import os
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(f"AIRFLOW__DP_AIRFLOW__{name}")
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+CATCHUP = _flag("CATCHUP", default=False)
+"""Run every missed instance when a pipeline's start lies in the past (Data Pipeline's
+backfill). Off by default: migrated pipelines usually start years back, and Data Pipeline itself
+refuses to activate a pipeline whose start is more than a day in the past."""
