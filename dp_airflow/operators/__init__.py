@@ -1,0 +1,1 @@
+"""dp-airflow's operators: one per Data Pipeline activity type."""
