@@ -25,7 +25,7 @@ from airflow.timetables.base import DagRunInfo, DataInterval, TimeRestriction, T
 
 from dp_airflow.definition.slots import parse_datetime, parse_period
 from dp_airflow.schedule.model import Instance, RunAt, ScheduleSpec
-from dp_airflow.schedule.pipeline import NamedSchedule
+from dp_airflow.schedule.pipeline import NamedSchedule, PipelineSchedule
 
 
 def _aware(moment: datetime) -> pendulum.DateTime:
@@ -189,3 +189,25 @@ def _describe(named: NamedSchedule) -> str:
             text += f", {spec.occurrences} run{'s' if spec.occurrences != 1 else ''}"
         return text
     return spec.describe()
+
+
+def dag_schedule_arguments(schedule: PipelineSchedule, catchup: bool) -> dict[str, Any]:
+    """The DAG arguments a pipeline's schedules become.
+
+    On-demand: no schedule (runs only when triggered) and ``max_active_runs`` from
+    ``maxActiveInstances`` on Default (Data Pipeline's default 1). Scheduled: the timetable and
+    the catch-up setting (``max_active_runs`` from ``maxActiveInstances`` when set).
+    """
+    if schedule.ondemand:
+        return {
+            "schedule": None,
+            "max_active_runs": schedule.max_active_instances or 1,
+            "catchup": False,
+        }
+    arguments: dict[str, Any] = {
+        "schedule": DataPipelineTimetable(schedule.schedules) if schedule.schedules else None,
+        "catchup": catchup,
+    }
+    if schedule.max_active_instances is not None:
+        arguments["max_active_runs"] = schedule.max_active_instances
+    return arguments

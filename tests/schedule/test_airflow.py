@@ -70,3 +70,61 @@ def test_dag_test_runs_with_the_instance_interval() -> None:
     run = dag.test(logical_date=pendulum.datetime(2024, 2, 29, 0, 7, tz="UTC"))
     assert run.state == "success"
     assert sink == ["2024-02-29T00:00:00+00:00|2024-02-29T00:15:00+00:00"]
+
+
+def _pipeline_schedule(objects: list[dict]):
+    from dp_airflow.definition.diagnostics import DiagnosticSink
+    from dp_airflow.definition.readers import read_text
+    from dp_airflow.definition.validate import validate_definition
+    from dp_airflow.schedule.pipeline import pipeline_schedule
+
+    definition = read_text(json.dumps({"objects": objects})).definitions[0]
+    return pipeline_schedule(validate_definition(definition, DiagnosticSink()).resolved)
+
+
+def test_ondemand_pipeline_is_triggered_only_with_max_active_runs() -> None:
+    from airflow.sdk import DAG
+
+    from dp_airflow.schedule.timetable import dag_schedule_arguments
+
+    schedule = _pipeline_schedule(
+        [
+            {
+                "id": "Default",
+                "scheduleType": "ondemand",
+                "maxActiveInstances": "3",
+                "workerGroup": "w",
+            },
+            {"id": "A", "type": "ShellCommandActivity", "command": "x"},
+        ]
+    )
+    arguments = dag_schedule_arguments(schedule, catchup=True)
+    assert arguments == {"schedule": None, "max_active_runs": 3, "catchup": False}
+    dag = DAG("dp_ondemand", start_date=datetime(2024, 1, 1, tzinfo=UTC), **arguments)
+    assert type(dag.timetable).__name__ == "NullTimetable"
+    assert dag.max_active_runs == 3
+    default_limit = dag_schedule_arguments(
+        _pipeline_schedule([{"id": "Default", "scheduleType": "ondemand", "workerGroup": "w"}]),
+        catchup=False,
+    )
+    assert default_limit["max_active_runs"] == 1
+
+
+def test_scheduled_pipeline_gets_the_timetable_and_the_catchup_setting() -> None:
+    from dp_airflow.schedule.timetable import dag_schedule_arguments
+
+    schedule = _pipeline_schedule(
+        [
+            {"id": "Default", "scheduleType": "cron", "schedule": {"ref": "S"}, "workerGroup": "w"},
+            {
+                "id": "S",
+                "type": "Schedule",
+                "period": "1 day",
+                "startDateTime": "2024-01-01T00:00:00",
+            },
+            {"id": "A", "type": "ShellCommandActivity", "command": "x"},
+        ]
+    )
+    arguments = dag_schedule_arguments(schedule, catchup=False)
+    assert arguments["catchup"] is False
+    assert arguments["schedule"].summary == "every 1 day from 2024-01-01T00:00 (cron)"
