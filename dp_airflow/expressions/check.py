@@ -19,63 +19,24 @@ from dp_airflow.definition.slots import Kind, LiteralError, parse_datetime, pars
 from dp_airflow.expressions import datetimes
 from dp_airflow.expressions.ast import Binary, Call, Literal, Negate, Node, Reference, Span
 from dp_airflow.expressions.errors import ExpressionAtError, ExpressionTypeError
-from dp_airflow.expressions.functions import ANY, DATETIME, DOUBLE, FUNCTIONS, INTEGER, STRING
+from dp_airflow.expressions.functions import (
+    ANY,
+    DATETIME,
+    DOUBLE,
+    FUNCTIONS,
+    INTEGER,
+    LIST,
+    OBJECT,
+    STRING,
+)
 from dp_airflow.expressions.joda import PatternError, compile_pattern
+from dp_airflow.expressions.runtime_fields import RUNTIME_FIELDS, UNPREFIXED_RUNTIME
 from dp_airflow.expressions.template import compile_template
 from dp_airflow.expressions.values import a
 
-OBJECT, LIST = "Object", "List"
 FUNCTION, REFERENCE = "expression-function", "expression-reference"
 NAME_FIELDS = frozenset({"name", "id", "type"})
 """Slots every object has, never evaluated (``#{name}``, ``#{node.name}``)."""
-RUNTIME_FIELDS: Mapping[str, str] = {
-    "@scheduledStartTime": DATETIME,
-    "@scheduledEndTime": DATETIME,
-    "@actualStartTime": DATETIME,
-    "@actualEndTime": DATETIME,
-    "@finishedTime": DATETIME,
-    "@id": STRING,
-    "@pipelineId": STRING,
-    "@sphere": STRING,
-    "@version": STRING,
-    "@status": STRING,
-    "@error": STRING,
-    "@waitingOn": LIST,
-    "@cascadeFailedOn": OBJECT,
-    "@activeInstances": LIST,
-    "@healthStatus": STRING,
-    "@healthStatusFromInstanceId": STRING,
-    "@healthStatusUpdatedTime": DATETIME,
-    "@lastDeactivatedTime": DATETIME,
-    "@latestRunTime": DATETIME,
-    "@latestCompletedRunTime": DATETIME,
-    "@nextRunTime": DATETIME,
-    "@failureReason": STRING,
-    "@firstActivationTime": DATETIME,
-    "@componentParent": OBJECT,
-    "@instanceParent": OBJECT,
-    "@headAttempt": OBJECT,
-    "@attemptCount": STRING,
-    "@triesLeft": STRING,
-    "@resourceId": STRING,
-    "@resourceStatus": STRING,
-    "@reportProgressTime": DATETIME,
-    "@hostname": STRING,
-    "@errorMessage": STRING,
-}
-UNPREFIXED_RUNTIME = (
-    "errorMessage",
-    "errorId",
-    "errorStackTrace",
-    "hostname",
-    "reportProgressTime",
-    "cancellationReason",
-    "emrStepLog",
-    "hadoopJobLog",
-    "attemptStatus",
-    "currentRetryCount",
-    "lastRetryTime",
-)
 _KIND_TYPES = {
     Kind.INTEGER: INTEGER,
     Kind.DOUBLE: DOUBLE,

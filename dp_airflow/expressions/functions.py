@@ -17,6 +17,8 @@ from dp_airflow.expressions import datetimes
 from dp_airflow.expressions.joda import PatternError, format_datetime
 
 DATETIME, INTEGER, DOUBLE, STRING, ANY = "DateTime", "Integer", "Double", "String", "Any"
+OBJECT, LIST = "Object", "List"
+"""Static types of the language (the checker's vocabulary)."""
 
 
 class FunctionFailure(Exception):

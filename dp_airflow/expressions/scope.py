@@ -20,6 +20,7 @@ from dp_airflow.definition.slots import Kind, LiteralError, parse_datetime
 from dp_airflow.expressions.ast import Reference, Span
 from dp_airflow.expressions.datetimes import render as render_datetime
 from dp_airflow.expressions.errors import ExpressionAtError, ExpressionEvalError
+from dp_airflow.expressions.runtime_fields import UNPREFIXED_RUNTIME
 from dp_airflow.expressions.values import ObjectRef, Scalar, Value, a, type_name
 
 
@@ -123,7 +124,7 @@ class InstanceScope:
 
     # -- fields of this instance --------------------------------------------------------------
     def field(self, name: str, span: Span) -> Value:
-        if name.startswith("@") or name in _UNPREFIXED_RUNTIME:
+        if name.startswith("@") or name in UNPREFIXED_RUNTIME:
             return self._runtime(name, span)
         obj = self.env.objects.get(self.object_id or "")
         if obj is not None and name in ("name", "id"):
@@ -203,21 +204,6 @@ class InstanceScope:
         raise ExpressionEvalError(
             f"runtime field {name!r} is not available here", span.start, span.width
         )
-
-
-_UNPREFIXED_RUNTIME = frozenset(
-    {
-        "errorMessage",
-        "errorId",
-        "errorStackTrace",
-        "hostname",
-        "reportProgressTime",
-        "cancellationReason",
-        "emrStepLog",
-        "hadoopJobLog",
-        "attemptStatus",
-    }
-)
 
 
 def _slot_of(obj: ResolvedObject, name: str) -> Kind:
