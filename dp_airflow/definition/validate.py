@@ -40,6 +40,8 @@ class ValidationResult:
     diagnostics: list[Diagnostic]
     definitions: list[RawDefinition] = field(default_factory=list)
     pipelines: list[Pipeline] = field(default_factory=list)
+    contexts: list[Context] = field(default_factory=list)
+    """One per definition, in order: inheritance applied, for translation."""
 
     @property
     def valid(self) -> bool:
@@ -58,9 +60,11 @@ def validate_text(text: str, name: str = "<definition>") -> ValidationResult:
 def validate_loaded(loaded: LoadedFile) -> ValidationResult:
     sink = loaded.sink
     pipelines = []
+    contexts = []
     for definition in loaded.definitions:
         own = DiagnosticSink(sink.file)
         context = validate_definition(definition, own)
+        contexts.append(context)
         if not own.has_errors and not sink.has_errors:
             from dp_airflow.definition.build import build_pipeline
 
@@ -68,7 +72,7 @@ def validate_loaded(loaded: LoadedFile) -> ValidationResult:
             if pipeline is not None:
                 pipelines.append(pipeline)
         sink.items.extend(own.items)
-    return ValidationResult(loaded.path, sink.sorted(), loaded.definitions, pipelines)
+    return ValidationResult(loaded.path, sink.sorted(), loaded.definitions, pipelines, contexts)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowSkipException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from airflow.sdk.log import mask_secret
 
 from dp_airflow.expressions.evaluate import render, render_values
@@ -20,32 +20,47 @@ from dp_airflow.runtime.pipeline_runtime import PipelineRuntime, param_overrides
 from dp_airflow.schedule.model import Instance
 
 
-class DataPipelineOperator(BaseOperator):
-    """Runs one Data Pipeline object's instance.
+class EvaluatedFields:
+    """Mixin: ``template_fields`` hold Data Pipeline values, evaluated per run, never Jinja.
+
+    Mixed into dp-airflow's operators and into provider operators and sensors reused as they are,
+    so their templated attributes take Data Pipeline expressions.
 
     :param object_id: the Data Pipeline object this task runs.
     :param pipeline: the pipeline's runtime (evaluation scopes and schedules).
+    :param consumer: for preconditions, the object waiting for them (``node`` in expressions).
     """
 
-    ui_color = "#e8f0fe"
-
-    def __init__(self, *, object_id: str, pipeline: PipelineRuntime, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        object_id: str,
+        pipeline: PipelineRuntime,
+        consumer: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.object_id = object_id
         self.pipeline = pipeline
+        self.consumer = consumer
         self._instance: Instance | None = None
 
     def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
         overrides = param_overrides(context.get("params") or {})
         for secret in self.pipeline.secret_values(overrides):
             mask_secret(secret)
-        self._instance = self.pipeline.instance_for(self.object_id, context)
+        schedule_owner = self.consumer or self.object_id
+        self._instance = self.pipeline.instance_for(schedule_owner, context)
         if self._instance is None:
             return  # not this object's instance: execute() skips
         scope = self.pipeline.scope(
-            self.object_id, self._instance, overrides, self.runtime_fields(context)
+            self.object_id,
+            self._instance,
+            overrides,
+            self.runtime_fields(context),
+            node_id=self.consumer,
         )
-        for attribute in self.template_fields:
+        for attribute in getattr(self, "template_fields", ()):
             value = getattr(self, attribute)
             if isinstance(value, str):
                 setattr(self, attribute, render(value, scope))
@@ -56,12 +71,37 @@ class DataPipelineOperator(BaseOperator):
         """Runtime fields beyond the schedule times (subclasses may add)."""
         return {}
 
-    def execute(self, context: Any) -> Any:
+    def skip_unless_scheduled(self) -> Instance:
         if self._instance is None:
             raise AirflowSkipException(
                 f"{self.object_id}: its schedule has no instance at this run's time"
             )
-        return self.run_instance(context, self._instance)
+        return self._instance
+
+
+class DataPipelineOperator(EvaluatedFields, BaseOperator):
+    """Runs one Data Pipeline object's instance (subclasses implement ``run_instance``)."""
+
+    ui_color = "#e8f0fe"
+
+    def execute(self, context: Any) -> Any:
+        return self.run_instance(context, self.skip_unless_scheduled())
 
     def run_instance(self, context: Any, instance: Instance) -> Any:
         raise NotImplementedError
+
+
+class UnsupportedObjectOperator(DataPipelineOperator):
+    """Stands for an object type dp-airflow does not translate yet; fails saying so."""
+
+    template_fields = ()
+    ui_color = "#f8d7da"
+
+    def __init__(self, *, object_type: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.object_type = object_type
+
+    def run_instance(self, context: Any, instance: Instance) -> Any:
+        raise AirflowFailException(
+            f"{self.object_id}: {self.object_type} objects are not translated by dp-airflow yet"
+        )

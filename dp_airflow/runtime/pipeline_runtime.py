@@ -82,7 +82,9 @@ class PipelineRuntime:
         instance: Instance,
         overrides: Mapping[str, tuple[str, ...]] = {},
         extra: Mapping[str, Any] = {},
+        node_id: str | None = None,
     ) -> InstanceScope:
+        """The object's instance; ``node_id`` is the object an action or precondition serves."""
         env = Environment(
             self.objects,
             self.parameters,
@@ -95,7 +97,8 @@ class PipelineRuntime:
             actual_start=datetime.now(UTC).replace(microsecond=0),
             extra=extra,
         )
-        return InstanceScope(env, object_id, interval)
+        node = InstanceScope(env, node_id, interval) if node_id else None
+        return InstanceScope(env, object_id, interval, node)
 
 
 def _plain_instance(start: datetime | None, end: datetime | None) -> Instance:

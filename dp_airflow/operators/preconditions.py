@@ -1,0 +1,71 @@
+"""Preconditions as sensors, upstream of the object that waits for them.
+
+They reschedule between checks (no worker slot is held while waiting). The check interval is
+``retryDelay``, the limit ``preconditionTimeout``; fields such as ``s3Key: #{node.filePath}``
+are evaluated with ``node`` = the waiting object.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from typing import Any
+
+from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+from airflow.providers.amazon.aws.sensors.s3 import S3KeySensor
+from airflow.sdk import BaseSensorOperator
+
+from dp_airflow.operators.base import EvaluatedFields
+
+
+class S3KeyExistsSensor(EvaluatedFields, S3KeySensor):
+    """``S3KeyExists``: the provider's S3KeySensor on the evaluated ``s3Key``."""
+
+    template_fields = ("bucket_key",)
+
+    def poke(self, context: Any) -> bool:
+        self.skip_unless_scheduled()
+        return bool(super().poke(context))
+
+
+class S3PrefixNotEmptySensor(EvaluatedFields, BaseSensorOperator):
+    """``S3PrefixNotEmpty``: at least one object under the evaluated ``s3Prefix``."""
+
+    template_fields = ("s3_prefix",)
+
+    def __init__(
+        self, *, s3_prefix: str, aws_conn_id: str | None = "aws_default", **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.s3_prefix = s3_prefix
+        self.aws_conn_id = aws_conn_id
+
+    def poke(self, context: Any) -> bool:
+        self.skip_unless_scheduled()
+        bucket, prefix = S3Hook.parse_s3_url(self.s3_prefix)
+        keys = S3Hook(aws_conn_id=self.aws_conn_id).list_keys(bucket, prefix=prefix, max_items=1)
+        self.log.info(
+            "%s: %s under %s", self.object_id, "objects" if keys else "nothing", self.s3_prefix
+        )
+        return bool(keys)
+
+
+class ShellCommandPreconditionSensor(EvaluatedFields, BaseSensorOperator):
+    """``ShellCommandPrecondition``: satisfied when the command exits 0."""
+
+    template_fields = ("command", "script_argument")
+
+    def __init__(
+        self, *, command: str, script_argument: list[str] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.command = command
+        self.script_argument = list(script_argument or [])
+
+    def poke(self, context: Any) -> bool:
+        self.skip_unless_scheduled()
+        argv = ["bash", "-c", self.command, "bash", *self.script_argument]
+        result = subprocess.run(
+            argv, capture_output=True, text=True, check=False, start_new_session=True
+        )
+        self.log.info("%s exited %s", self.object_id, result.returncode)
+        return result.returncode == 0

@@ -1,0 +1,313 @@
+"""The plan: what DAG and which tasks a definition becomes, as plain data (no Airflow here).
+
+Every runnable object that does work becomes a task: activities, and preconditions (as sensors
+upstream of the objects that wait for them). Edges come from ``dependsOn`` and from data flow (an
+activity that reads a data node runs after the activities that write it). Object types not
+translated yet become explicit tasks that fail with a clear message, and the translation report
+says so; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypedDict
+
+from dp_airflow.definition.convert import to_cli
+from dp_airflow.definition.inheritance import ResolvedObject
+from dp_airflow.definition.model import OBJECT_TYPES
+from dp_airflow.definition.objects.base import Category
+from dp_airflow.definition.raw import RawDefinition
+from dp_airflow.definition.slots import LiteralError, parse_integer, parse_period
+
+SUPPORTED_ACTIVITIES = frozenset({"ShellCommandActivity"})
+SUPPORTED_PRECONDITIONS = frozenset({"ShellCommandPrecondition", "S3KeyExists", "S3PrefixNotEmpty"})
+DEFAULT_RETRIES = 2
+"""Data Pipeline's default (a CLI fixture shows 3 tries on an object that sets none)."""
+DEFAULT_RETRY_DELAY_SECONDS = 600
+"""Older guide editions give 10 minutes."""
+_TASK_ID = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    task_id: str
+    object_id: str
+    display_name: str
+    kind: str
+    """The Data Pipeline type; ``render`` picks the operator from it."""
+    arguments: Mapping[str, object] = field(default_factory=dict)
+    """Raw Data Pipeline field values the operator evaluates per run."""
+    upstream: tuple[str, ...] = ()
+    retries: int = DEFAULT_RETRIES
+    retry_delay_seconds: int = DEFAULT_RETRY_DELAY_SECONDS
+    timeout_seconds: int | None = None
+    queue: str | None = None
+    on_fail: tuple[str, ...] = ()
+    on_success: tuple[str, ...] = ()
+    consumer: str | None = None
+    """For precondition sensors: the object the precondition belongs to (``node`` in
+    expressions): the activity, or the data node whose readers wait for it."""
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    default: object
+    type: str
+    description: str | None = None
+    enum: tuple[str, ...] = ()
+    is_array: bool = False
+
+
+@dataclass(frozen=True)
+class DagSpec:
+    dag_id: str
+    source_file: str
+    tasks: tuple[TaskSpec, ...]
+    params: Mapping[str, ParamSpec]
+    tags: tuple[str, ...]
+    doc_md: str
+    report: tuple[str, ...]
+
+
+def dag_id_for(path: str | Path, pipeline_name: str | None = None) -> str:
+    stem = Path(path).stem + (f"__{pipeline_name}" if pipeline_name else "")
+    return _TASK_ID.sub("_", stem).strip("_") or "pipeline"
+
+
+def plan_pipeline(
+    definition: RawDefinition, objects: Mapping[str, ResolvedObject], source_file: str
+) -> DagSpec:
+    task_ids = _task_ids(objects)
+    report: list[str] = []
+    tasks: list[TaskSpec] = []
+    producers = _producers(objects)
+    node_sensors: dict[str, list[str]] = {}
+    for node in sorted(objects.values(), key=lambda o: o.id):
+        if _category(node) is not Category.DATA_NODE:
+            continue
+        for precondition_id in node.ref_ids("precondition"):
+            if precondition_id not in objects:
+                continue
+            sensor_id = f"{task_ids[node.id]}__{task_ids[precondition_id]}"
+            writers = tuple(sorted(task_ids[p] for p in producers.get(node.id, ())))
+            tasks.append(_sensor(objects[precondition_id], node, sensor_id, writers, report))
+            node_sensors.setdefault(node.id, []).append(sensor_id)
+    for obj in sorted(objects.values(), key=lambda o: o.id):
+        if _category(obj) is not Category.ACTIVITY:
+            continue
+        upstream = set(_upstream_of(obj, objects, producers, task_ids))
+        for node_id in obj.ref_ids("input"):
+            upstream.update(node_sensors.get(node_id, ()))
+        for precondition_id in obj.ref_ids("precondition"):
+            if precondition_id not in objects:
+                continue
+            sensor_id = f"{task_ids[obj.id]}__{task_ids[precondition_id]}"
+            tasks.append(_sensor(objects[precondition_id], obj, sensor_id, (), report))
+            upstream.add(sensor_id)
+        tasks.append(_activity(obj, task_ids[obj.id], tuple(sorted(upstream)), report))
+    _report_unused(objects, report)
+    params = _params(definition)
+    return DagSpec(
+        dag_id=dag_id_for(source_file, definition.pipeline_name),
+        source_file=source_file,
+        tasks=tuple(tasks),
+        params=params,
+        tags=("dp-airflow",),
+        doc_md=_doc(definition, source_file, report),
+        report=tuple(report),
+    )
+
+
+def _task_ids(objects: Mapping[str, ResolvedObject]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for object_id in sorted(objects):
+        base = _TASK_ID.sub("_", object_id).strip("_") or "object"
+        candidate, n = base, 2
+        while candidate in used:
+            candidate, n = f"{base}_{n}", n + 1
+        used.add(candidate)
+        out[object_id] = candidate
+    return out
+
+
+def _category(obj: ResolvedObject | None) -> Category | None:
+    cls = OBJECT_TYPES.get(obj.type or "") if obj is not None else None
+    return cls.category if cls is not None else None
+
+
+def _producers(objects: Mapping[str, ResolvedObject]) -> dict[str, list[str]]:
+    """Data node id → activities that write it."""
+    out: dict[str, list[str]] = {}
+    for obj in objects.values():
+        if _category(obj) is Category.ACTIVITY:
+            for node in obj.ref_ids("output"):
+                out.setdefault(node, []).append(obj.id)
+    return out
+
+
+def _upstream_of(
+    obj: ResolvedObject,
+    objects: Mapping[str, ResolvedObject],
+    producers: Mapping[str, list[str]],
+    task_ids: Mapping[str, str],
+) -> list[str]:
+    upstream: list[str] = []
+    for target in obj.ref_ids("dependsOn"):
+        if _category(objects.get(target)) is Category.ACTIVITY:
+            upstream.append(task_ids[target])
+        else:
+            upstream.extend(task_ids[p] for p in producers.get(target, ()) if p != obj.id)
+    for node in obj.ref_ids("input"):
+        upstream.extend(task_ids[p] for p in producers.get(node, ()) if p != obj.id)
+    return upstream
+
+
+def _period_seconds(obj: ResolvedObject, key: str) -> int | None:
+    text = obj.value_text(key)
+    if not text or "#{" in text:
+        return None
+    try:
+        return parse_period(text).approximate_minutes() * 60
+    except LiteralError:
+        return None
+
+
+def _retries(obj: ResolvedObject) -> int:
+    text = obj.value_text("maximumRetries")
+    try:
+        return parse_integer(text) if text and "#{" not in text else DEFAULT_RETRIES
+    except LiteralError:
+        return DEFAULT_RETRIES
+
+
+def _fields(obj: ResolvedObject, names: tuple[str, ...]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for name in names:
+        effective = obj.fields.get(name)
+        if effective is None:
+            continue
+        texts = [v.text for v in effective.field.values if v.text is not None]
+        out[name] = texts if effective.field.written_as_list or len(texts) > 1 else texts[0]
+    return out
+
+
+class _Common(TypedDict):
+    """The TaskSpec fields every task takes from its object."""
+
+    task_id: str
+    object_id: str
+    display_name: str
+    retries: int
+    retry_delay_seconds: int
+    timeout_seconds: int | None
+    on_fail: tuple[str, ...]
+    on_success: tuple[str, ...]
+
+
+def _common(obj: ResolvedObject, task_id: str) -> _Common:
+    return {
+        "task_id": task_id,
+        "object_id": obj.id,
+        "display_name": obj.raw.name or obj.id,
+        "retries": _retries(obj),
+        "retry_delay_seconds": _period_seconds(obj, "retryDelay") or DEFAULT_RETRY_DELAY_SECONDS,
+        "timeout_seconds": _period_seconds(obj, "attemptTimeout"),
+        "on_fail": tuple(obj.ref_ids("onFail")),
+        "on_success": tuple(obj.ref_ids("onSuccess")),
+    }
+
+
+def _activity(
+    obj: ResolvedObject, task_id: str, upstream: tuple[str, ...], report: list[str]
+) -> TaskSpec:
+    kind = obj.type or ""
+    queue = None if obj.ref_ids("runsOn") else obj.value_text("workerGroup")
+    if kind not in SUPPORTED_ACTIVITIES:
+        report.append(f"{obj.id} ({kind}): not translated yet; its task fails with that message")
+        return TaskSpec(
+            kind="Unsupported",
+            upstream=upstream,
+            queue=queue,
+            arguments={"type": kind},
+            **_common(obj, task_id),
+        )
+    arguments = _fields(
+        obj, ("command", "scriptUri", "scriptArgument", "stage", "stdout", "stderr")
+    )
+    if obj.ref_ids("runsOn"):
+        report.append(
+            f"{obj.id}: runsOn {obj.ref_ids('runsOn')[0]} -> runs on an Airflow worker "
+            "(default queue)"
+        )
+    elif queue:
+        report.append(f"{obj.id}: workerGroup {queue!r} -> Airflow queue {queue!r}")
+    return TaskSpec(
+        kind=kind, arguments=arguments, upstream=upstream, queue=queue, **_common(obj, task_id)
+    )
+
+
+def _sensor(
+    precondition: ResolvedObject,
+    consumer: ResolvedObject,
+    task_id: str,
+    upstream: tuple[str, ...],
+    report: list[str],
+) -> TaskSpec:
+    kind = precondition.type or ""
+    common = _common(precondition, task_id)
+    common["display_name"] = f"{precondition.raw.name or precondition.id} ({consumer.id})"
+    arguments = _fields(
+        precondition, ("s3Key", "s3Prefix", "command", "scriptUri", "scriptArgument", "tableName")
+    )
+    arguments["preconditionTimeout"] = _period_seconds(precondition, "preconditionTimeout")
+    if kind not in SUPPORTED_PRECONDITIONS:
+        report.append(f"{precondition.id} ({kind}): precondition not translated yet")
+        kind = "Unsupported"
+        arguments["type"] = precondition.type or ""
+    return TaskSpec(
+        kind=kind, arguments=arguments, consumer=consumer.id, upstream=upstream, **common
+    )
+
+
+def _report_unused(objects: Mapping[str, ResolvedObject], report: list[str]) -> None:
+    for obj in sorted(objects.values(), key=lambda o: o.id):
+        if _category(obj) is Category.RESOURCE:
+            report.append(f"{obj.id} ({obj.type}): no task; its activities run on Airflow workers")
+
+
+def _params(definition: RawDefinition) -> dict[str, ParamSpec]:
+    supplied = {f.key: [v.text or "" for v in f.values] for f in definition.values}
+    out: dict[str, ParamSpec] = {}
+    for parameter in definition.parameters:
+        if parameter.id.startswith("*"):
+            continue  # secrets never become Params; they come from Airflow's secrets
+        is_array = (parameter.text("isArray") or "").strip().lower() == "true"
+        declared_default = parameter.get("default")
+        values = supplied.get(parameter.id) or (
+            [v.text or "" for v in declared_default.values] if declared_default else None
+        )
+        kind = (parameter.text("type") or "String").strip().lower()
+        default: object = values if is_array else (values[0] if values else None)
+        allowed = parameter.get("allowedValues")
+        out[parameter.id] = ParamSpec(
+            default=default,
+            type={"integer": "integer", "double": "number"}.get(kind, "string"),
+            description=parameter.text("description"),
+            enum=tuple(v.text or "" for v in allowed.values) if allowed else (),
+            is_array=is_array,
+        )
+    return out
+
+
+def _doc(definition: RawDefinition, source_file: str, report: list[str]) -> str:
+    original = json.dumps(to_cli(definition), indent=2, ensure_ascii=False)
+    lines = [f"Translated by dp-airflow from `{Path(source_file).name}`.", ""]
+    if report:
+        lines += ["**Translation report**", ""] + [f"- {line}" for line in report] + [""]
+    lines += ["**Definition** (secret values masked)", "", "```json", original, "```"]
+    return "\n".join(lines)

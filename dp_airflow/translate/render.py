@@ -1,0 +1,146 @@
+"""Render a plan into an Airflow DAG: the only place that creates DAG and operator objects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from airflow.sdk import DAG, BaseOperator, Param
+
+from dp_airflow.operators.base import UnsupportedObjectOperator
+from dp_airflow.operators.preconditions import (
+    S3KeyExistsSensor,
+    S3PrefixNotEmptySensor,
+    ShellCommandPreconditionSensor,
+)
+from dp_airflow.operators.shell_command_activity import ShellCommandActivityOperator
+from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
+from dp_airflow.schedule.timetable import dag_schedule_arguments
+from dp_airflow.translate.plan import DagSpec, ParamSpec, TaskSpec
+
+SENSOR_TIMEOUT = timedelta(days=7)
+"""Without ``preconditionTimeout`` a precondition waits this long (Airflow's own default)."""
+
+
+def _common(task: TaskSpec, runtime: PipelineRuntime) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "task_id": task.task_id,
+        "task_display_name": task.display_name,
+        "object_id": task.object_id,
+        "pipeline": runtime,
+        "retries": task.retries,
+        "retry_delay": timedelta(seconds=task.retry_delay_seconds),
+    }
+    if task.queue:
+        kwargs["queue"] = task.queue
+    return kwargs
+
+
+def _activity(task: TaskSpec, runtime: PipelineRuntime) -> dict[str, Any]:
+    kwargs = _common(task, runtime)
+    if task.timeout_seconds:
+        kwargs["execution_timeout"] = timedelta(seconds=task.timeout_seconds)
+    return kwargs
+
+
+def _sensor(task: TaskSpec, runtime: PipelineRuntime) -> dict[str, Any]:
+    kwargs = _common(task, runtime)
+    timeout = task.arguments.get("preconditionTimeout")
+    kwargs.update(
+        consumer=task.consumer,
+        mode="reschedule",
+        poke_interval=float(task.retry_delay_seconds),
+        timeout=float(timeout) if isinstance(timeout, int) else SENSOR_TIMEOUT.total_seconds(),
+    )
+    return kwargs
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _arguments(value: object) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _shell_command_activity(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+    return ShellCommandActivityOperator(
+        command=str(task.arguments.get("command", "")),
+        script_uri=_text(task.arguments.get("scriptUri")),
+        script_argument=_arguments(task.arguments.get("scriptArgument")),
+        **_activity(task, runtime),
+    )
+
+
+def _unsupported(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+    kwargs = _activity(task, runtime) if task.consumer is None else _common(task, runtime)
+    kwargs["retries"] = 0
+    return UnsupportedObjectOperator(object_type=str(task.arguments.get("type")), **kwargs)
+
+
+def _s3_key_exists(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+    return S3KeyExistsSensor(
+        bucket_key=str(task.arguments.get("s3Key", "")), **_sensor(task, runtime)
+    )
+
+
+def _s3_prefix_not_empty(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+    return S3PrefixNotEmptySensor(
+        s3_prefix=str(task.arguments.get("s3Prefix", "")), **_sensor(task, runtime)
+    )
+
+
+def _shell_command_precondition(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+    return ShellCommandPreconditionSensor(
+        command=str(task.arguments.get("command", "")),
+        script_argument=_arguments(task.arguments.get("scriptArgument")),
+        **_sensor(task, runtime),
+    )
+
+
+OPERATORS: Mapping[str, Callable[[TaskSpec, PipelineRuntime], BaseOperator]] = {
+    "ShellCommandActivity": _shell_command_activity,
+    "S3KeyExists": _s3_key_exists,
+    "S3PrefixNotEmpty": _s3_prefix_not_empty,
+    "ShellCommandPrecondition": _shell_command_precondition,
+    "Unsupported": _unsupported,
+}
+"""Plan kind → operator builder: one Data Pipeline type, one operator or sensor."""
+
+
+def _param(spec: ParamSpec) -> Param:
+    schema: dict[str, Any] = {}
+    if spec.is_array:
+        schema["type"] = ["array", "null"]
+        schema["items"] = {"type": spec.type, **({"enum": list(spec.enum)} if spec.enum else {})}
+    else:
+        schema["type"] = [spec.type, "null"] if spec.default is None else spec.type
+        if spec.enum:
+            schema["enum"] = list(spec.enum)
+    default = spec.default
+    if not spec.is_array and isinstance(default, str) and spec.type in ("integer", "number"):
+        default = int(default) if spec.type == "integer" else float(default)
+    return Param(default, description=spec.description, **schema)
+
+
+def render_dag(spec: DagSpec, runtime: PipelineRuntime, catchup: bool) -> DAG:
+    arguments = dag_schedule_arguments(runtime.schedule, catchup)
+    starts = [s.spec.start for s in runtime.schedule.schedules if not s.first_activation]
+    start = min(starts) if starts else datetime(2000, 1, 1, tzinfo=UTC)
+    with DAG(
+        spec.dag_id,
+        start_date=start,
+        tags=list(spec.tags),
+        doc_md=spec.doc_md,
+        params={key: _param(p) for key, p in spec.params.items()},
+        default_args={"owner": "dp-airflow"},
+        **arguments,
+    ) as dag:
+        tasks = {task.task_id: OPERATORS[task.kind](task, runtime) for task in spec.tasks}
+        for task in spec.tasks:
+            for upstream in task.upstream:
+                tasks[upstream] >> tasks[task.task_id]
+    return dag
