@@ -55,6 +55,9 @@ def load_pipelines(
                 "please report it"
             )
     for dag in dags:
+        # Airflow records the file that called DAG() (our render module); workers re-parse the
+        # DAG's file before each task, so it must be this loader file.
+        dag.fileloc = str(Path(loader_file).resolve())
         namespace[dag.dag_id] = dag
     if broken and wanted is None:
         report = _DefinitionErrors(dag_id=REPORT_DAG_ID, schedule=None)

@@ -51,12 +51,14 @@ def airflow_env(home: Path, dags: Path, port: int) -> dict[str, str]:
 
 
 @contextmanager
-def running_airflow(home: Path, dags: Path) -> Iterator[dict[str, str]]:
+def running_airflow(
+    home: Path, dags: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[dict[str, str]]:
     """Migrate the DB, start the three components, yield the environment, stop them."""
     airflow = shutil.which("airflow", path=str(Path(sys.executable).parent))
     assert airflow is not None, "airflow is not installed in the test environment"
     port = free_port()
-    env = airflow_env(home, dags, port)
+    env = {**airflow_env(home, dags, port), **(extra_env or {})}
     subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)
     processes: list[subprocess.Popen[bytes]] = []
     commands = {
