@@ -50,10 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     convert.add_argument("file", metavar="FILE")
 
-    from dp_airflow.cli import eval_command, schedule_command
+    from dp_airflow.cli import eval_command, run_command, schedule_command
 
     eval_command.add_parser(commands)
     schedule_command.add_parser(commands)
+    run_command.add_parser(commands)
     return parser
 
 
@@ -70,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from dp_airflow.cli import schedule_command
 
             return schedule_command.run(args, sys.stdout, sys.stderr)
+        if args.command == "run":
+            from dp_airflow.cli import run_command
+
+            return run_command.run(args, sys.stdout, sys.stderr)
         return _convert(args, sys.stdout, sys.stderr)
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as Unix tools do.
