@@ -9,17 +9,32 @@ from dp_airflow.definition.model import OBJECT_TYPES, field_specs
 from dp_airflow.definition.objects.base import Category
 from dp_airflow.definition.slots import Kind
 
-RUNTIME = {
-    Category.SCHEDULE: "the DAG's `DataPipelineTimetable` (see docs/schedules.md)",
-    Category.ACTIVITY: "one Airflow task (runtime work)",
-    Category.DATA_NODE: "task inputs/outputs and precondition sensors (runtime work)",
-    Category.RESOURCE: "setup/teardown tasks or the worker queue (runtime work)",
-    Category.PRECONDITION: "a sensor before the consumer (runtime work)",
-    Category.DATABASE: "an Airflow connection (runtime work)",
-    Category.DATA_FORMAT: "settings of the copy it belongs to (runtime work)",
-    Category.ACTION: "a notifier on success/failure/lateness (runtime work)",
-    Category.UTILITY: "settings of the object referring to it (runtime work)",
+OPERATORS = {
+    "ShellCommandActivity": "`ShellCommandActivityOperator`",
+    "S3KeyExists": "`S3KeyExistsSensor` (the provider's S3KeySensor)",
+    "S3PrefixNotEmpty": "`S3PrefixNotEmptySensor`",
+    "ShellCommandPrecondition": "`ShellCommandPreconditionSensor`",
 }
+NOT_YET = "not translated yet: its task fails saying so"
+FAMILY = {
+    Category.SCHEDULE: "the DAG's `DataPipelineTimetable` ([schedules](schedules.md))",
+    Category.DATA_NODE: "data-flow edges between its writers and readers; its preconditions "
+    "become one sensor",
+    Category.RESOURCE: "no task: its activities run on Airflow workers",
+    Category.DATABASE: "used by SQL and copy activities (not yet)",
+    Category.DATA_FORMAT: "settings of the copy it belongs to (not yet)",
+    Category.ACTION: "a notification on success, failure or lateness (not yet)",
+    Category.UTILITY: "settings of the object referring to it",
+}
+
+
+def becomes(name: str, category: Category) -> str:
+    """What a type becomes in Airflow today (kept in step with the render registry)."""
+    if name in OPERATORS:
+        return OPERATORS[name] + " ([runtime](runtime.md))"
+    if category in (Category.ACTIVITY, Category.PRECONDITION):
+        return NOT_YET
+    return FAMILY[category]
 
 
 def _kind(spec_kind: Kind, choices: tuple[str, ...], targets: tuple[str, ...]) -> str:
@@ -37,7 +52,7 @@ def render_markdown() -> str:
         "Generated from the model by `python -m dp_airflow.definition.catalog`; do not edit.",
         "Every object type and field below is read, validated (kind, multiplicity, required,",
         "one-of groups, references) and kept in the typed model. The last column says what the",
-        "object becomes in Airflow; entries marked *(… work)* are built by later work.",
+        "object becomes in Airflow today.",
         "",
         "Every type also takes `parent` and user fields `my…` (kept as written; `*my…` are",
         "secrets). `@` fields are set by the service and refused in definitions.",
@@ -47,7 +62,7 @@ def render_markdown() -> str:
     ]
     for name, cls in OBJECT_TYPES.items():
         lines.append(
-            f"| [{name}](#{name.lower()}) | {cls.category.value} | {RUNTIME[cls.category]} |"
+            f"| [{name}](#{name.lower()}) | {cls.category.value} | {becomes(name, cls.category)} |"
         )
     for name, cls in OBJECT_TYPES.items():
         lines += ["", f"## {name}", ""]

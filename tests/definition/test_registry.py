@@ -86,3 +86,12 @@ def test_mapping_doc_is_generated_from_the_current_model() -> None:
     assert doc.read_text() == render_markdown(), (
         "run: python -m dp_airflow.definition.catalog > docs/mapping.md"
     )
+
+
+def test_mapping_doc_names_exactly_the_rendered_operators() -> None:
+    from dp_airflow.definition.catalog import OPERATORS
+    from dp_airflow.translate.plan import SUPPORTED_ACTIVITIES, SUPPORTED_PRECONDITIONS
+    from dp_airflow.translate.render import OPERATORS as RENDERED
+
+    assert set(OPERATORS) == SUPPORTED_ACTIVITIES | SUPPORTED_PRECONDITIONS
+    assert set(RENDERED) == SUPPORTED_ACTIVITIES | SUPPORTED_PRECONDITIONS | {"Unsupported"}
