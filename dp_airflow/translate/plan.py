@@ -102,11 +102,14 @@ def plan_pipeline(
         upstream = set(_upstream_of(obj, objects, producers, task_ids))
         for node_id in obj.ref_ids("input"):
             upstream.update(node_sensors.get(node_id, ()))
+        # The activity's own preconditions are checked once its other dependencies are done,
+        # so they see the state the activity would start in.
+        before_checks = tuple(sorted(upstream))
         for precondition_id in obj.ref_ids("precondition"):
             if precondition_id not in objects:
                 continue
             sensor_id = f"{task_ids[obj.id]}__{task_ids[precondition_id]}"
-            tasks.append(_sensor(objects[precondition_id], obj, sensor_id, (), report))
+            tasks.append(_sensor(objects[precondition_id], obj, sensor_id, before_checks, report))
             upstream.add(sensor_id)
         tasks.append(_activity(obj, task_ids[obj.id], tuple(sorted(upstream)), report))
     _report_unused(objects, report)
