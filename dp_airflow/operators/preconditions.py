@@ -22,6 +22,10 @@ class S3KeyExistsSensor(EvaluatedFields, S3KeySensor):
 
     template_fields = ("bucket_key",)
 
+    def __init__(self, *, bucket_key: str, **kwargs: Any) -> None:
+        # Airflow's operator metaclass wraps each class's own __init__; the mixin's is not.
+        super().__init__(bucket_key=bucket_key, **kwargs)
+
     def poke(self, context: Any) -> bool:
         self.skip_unless_scheduled()
         return bool(super().poke(context))

@@ -8,6 +8,7 @@ from typing import Any
 
 from airflow.sdk import DAG, BaseOperator, Param
 
+from dp_airflow.notifiers.sns_alarm import SnsAlarmNotifier
 from dp_airflow.operators.base import UnsupportedObjectOperator
 from dp_airflow.operators.preconditions import (
     S3KeyExistsSensor,
@@ -37,8 +38,21 @@ def _common(task: TaskSpec, runtime: PipelineRuntime) -> dict[str, Any]:
     return kwargs
 
 
+def _alarms(ids: tuple[str, ...], task: TaskSpec, runtime: PipelineRuntime) -> list[Any]:
+    """Notifiers for the SnsAlarm objects among ``ids`` (Terminate acts on lateness only)."""
+    return [
+        SnsAlarmNotifier(alarm_id=alarm, node_id=task.object_id, pipeline=runtime)
+        for alarm in ids
+        if alarm in runtime.objects and runtime.objects[alarm].type == "SnsAlarm"
+    ]
+
+
 def _activity(task: TaskSpec, runtime: PipelineRuntime) -> dict[str, Any]:
     kwargs = _common(task, runtime)
+    if on_fail := _alarms(task.on_fail, task, runtime):
+        kwargs["on_failure_callback"] = on_fail
+    if on_success := _alarms(task.on_success, task, runtime):
+        kwargs["on_success_callback"] = on_success
     if task.timeout_seconds:
         kwargs["execution_timeout"] = timedelta(seconds=task.timeout_seconds)
     return kwargs

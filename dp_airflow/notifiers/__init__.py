@@ -1,0 +1,1 @@
+"""Data Pipeline actions as Airflow notifiers."""

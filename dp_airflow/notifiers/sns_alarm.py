@@ -1,0 +1,59 @@
+"""SnsAlarm: publish the alarm's evaluated subject and message when its object fails or succeeds.
+
+``node`` in the alarm's fields is the object that fired it, for the same instance; its
+``errorMessage`` is the task's exception. The alarm's ``role`` is not used: credentials come from
+the Airflow AWS connection (``aws_default`` unless set).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.providers.amazon.aws.hooks.sns import SnsHook
+from airflow.sdk import BaseNotifier
+from airflow.sdk.log import mask_secret
+
+from dp_airflow.expressions.evaluate import render
+from dp_airflow.runtime.pipeline_runtime import PipelineRuntime, param_overrides
+
+
+class SnsAlarmNotifier(BaseNotifier):
+    """Notifier for one SnsAlarm object acting for ``node_id``."""
+
+    template_fields = ()
+
+    def __init__(
+        self,
+        *,
+        alarm_id: str,
+        node_id: str,
+        pipeline: PipelineRuntime,
+        aws_conn_id: str | None = "aws_default",
+    ) -> None:
+        super().__init__()
+        self.alarm_id = alarm_id
+        self.node_id = node_id
+        self.pipeline = pipeline
+        self.aws_conn_id = aws_conn_id
+
+    def notify(self, context: Any) -> None:
+        overrides = param_overrides(context.get("params") or {})
+        for secret in self.pipeline.secret_values(overrides):
+            mask_secret(secret)
+        instance = self.pipeline.instance_for(self.node_id, context)
+        if instance is None:
+            return
+        exception = context.get("exception")
+        extra = {"errorMessage": str(exception)} if exception is not None else {}
+        scope = self.pipeline.scope(self.alarm_id, instance, overrides, extra, node_id=self.node_id)
+        alarm = self.pipeline.objects[self.alarm_id]
+
+        def field(name: str) -> str:
+            value = render(alarm.value_text(name) or "", scope)
+            return value if isinstance(value, str) else ",".join(value)
+
+        topic, subject, message = field("topicArn"), field("subject"), field("message")
+        SnsHook(aws_conn_id=self.aws_conn_id).publish_to_target(  # type: ignore[no-untyped-call]
+            target_arn=topic, message=message, subject=subject
+        )
+        self.log.info("%s: published %s to %s", self.alarm_id, subject, topic)

@@ -1,0 +1,143 @@
+"""AWS-facing parts against a moto server: SnsAlarm actions and S3 preconditions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pendulum
+import pytest
+
+from tests.conftest import sync_dag_to_db
+
+LOADER = Path(__file__).parents[2] / "dags" / "dp_airflow_loader.py"
+
+
+def _dag(tmp_path: Path, definition: dict):
+    from airflow.dag_processing.dagbag import DagBag
+
+    dags = tmp_path / "dags"
+    dags.mkdir(exist_ok=True)
+    shutil.copy(LOADER, dags / LOADER.name)
+    (dags / "pipe.json").write_text(json.dumps(definition))
+    bag = DagBag(dag_folder=str(dags))
+    assert bag.import_errors == {}
+    return sync_dag_to_db(bag.dags["pipe"])
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_failure_publishes_the_evaluated_sns_alarm(tmp_path: Path, aws) -> None:
+    sns, sqs = aws("sns"), aws("sqs")
+    topic = sns.create_topic(Name="alerts")["TopicArn"]
+    queue = sqs.create_queue(QueueName="inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    dag = _dag(
+        tmp_path,
+        {
+            "objects": [
+                {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
+                {
+                    "id": "Load",
+                    "name": "Load orders",
+                    "type": "ShellCommandActivity",
+                    "command": "echo boom >&2; exit 3",
+                    "maximumRetries": "0",
+                    "onFail": {"ref": "Alarm"},
+                },
+                {
+                    "id": "Alarm",
+                    "type": "SnsAlarm",
+                    "topicArn": topic,
+                    "role": "r",
+                    "subject": "#{node.name} failed",
+                    "message": "#{node.@id} on #{format(node.@scheduledStartTime,'YYYY-MM-dd')}: "
+                    "#{node.errorMessage}",
+                },
+            ]
+        },
+    )
+    run = dag.test(logical_date=pendulum.datetime(2024, 5, 6, 7, tz="UTC"))
+    assert run.state == "failed"
+    received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    (envelope,) = [json.loads(m["Body"]) for m in received]
+    assert envelope["Subject"] == "Load orders failed"
+    assert envelope["Message"].startswith("@Load_2024-05-06T07:00:00 on 2024-05-06: ")
+    assert "status 3" in envelope["Message"]
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_s3_preconditions_gate_the_activity(tmp_path: Path, aws) -> None:
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="landing")
+    s3.put_object(Bucket="landing", Key="in/2024-05-06/data.csv", Body=b"a,b\n")
+    s3.put_object(Bucket="landing", Key="in/2024-05-06/_SUCCESS", Body=b"")
+    out = tmp_path / "ran.txt"
+    dag = _dag(
+        tmp_path,
+        {
+            "objects": [
+                {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
+                {
+                    "id": "Input",
+                    "type": "S3DataNode",
+                    "directoryPath": "s3://landing/in/#{format(@scheduledStartTime,'YYYY-MM-dd')}/",
+                    "precondition": [{"ref": "HasData"}, {"ref": "Marker"}],
+                },
+                {
+                    "id": "HasData",
+                    "type": "S3PrefixNotEmpty",
+                    "role": "r",
+                    "s3Prefix": "#{node.directoryPath}",
+                },
+                {
+                    "id": "Marker",
+                    "type": "S3KeyExists",
+                    "role": "r",
+                    "s3Key": "#{node.directoryPath}_SUCCESS",
+                },
+                {
+                    "id": "Use",
+                    "type": "ShellCommandActivity",
+                    "input": {"ref": "Input"},
+                    "command": f"echo #{{input.directoryPath}} > {out}",
+                },
+            ]
+        },
+    )
+    run = dag.test(logical_date=pendulum.datetime(2024, 5, 6, tz="UTC"))
+    assert run.state == "success"
+    assert out.read_text().strip().startswith("s3://landing/in/")
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_an_untranslated_activity_fails_saying_so(tmp_path: Path, aws) -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    dag = _dag(
+        tmp_path,
+        {
+            "objects": [
+                {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
+                {
+                    "id": "Copy",
+                    "type": "CopyActivity",
+                    "input": {"ref": "A"},
+                    "output": {"ref": "B"},
+                },
+                {"id": "A", "type": "S3DataNode", "filePath": "s3://b/a.csv"},
+                {"id": "B", "type": "S3DataNode", "filePath": "s3://b/b.csv"},
+            ]
+        },
+    )
+    assert "Copy (CopyActivity): not translated yet" in dag.doc_md
+    run = dag.test()
+    assert run.state == "failed"
+    with pytest.raises(
+        AirflowFailException,
+        match=r"^Copy: CopyActivity objects are not translated by dp-airflow yet$",
+    ):
+        dag.task_dict["Copy"].run_instance({}, None)
