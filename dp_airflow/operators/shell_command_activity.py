@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from airflow.sdk.exceptions import AirflowException
@@ -34,9 +36,13 @@ class ShellCommandActivityOperator(DataPipelineOperator):
         script_uri: str | None = None,
         script_argument: list[str] | None = None,
         aws_conn_id: str | None = "aws_default",
+        stage_inputs: list[str] | None = None,
+        stage_outputs: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.stage_inputs = list(stage_inputs or [])
+        self.stage_outputs = list(stage_outputs or [])
         self.command = command
         self.script_uri = script_uri
         self.aws_conn_id = aws_conn_id
@@ -49,8 +55,18 @@ class ShellCommandActivityOperator(DataPipelineOperator):
         else:
             argv = ["bash", "-c", self.command, "bash", *self.script_argument]
         self.log.info("Running %s for %s", self.object_id, instance.scheduled_start.isoformat())
+        with tempfile.TemporaryDirectory(prefix=f"dp-{self.object_id}-") as staging:
+            env = {**os.environ, **self._stage_in(context, instance, Path(staging))}
+            self._run(argv, env)
+            self._stage_out(context, instance, Path(staging))
+
+    def _run(self, argv: list[str], env: dict[str, str]) -> None:
         self._process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
         )
         assert self._process.stdout is not None
         for line in iter(self._process.stdout.readline, b""):
@@ -59,10 +75,44 @@ class ShellCommandActivityOperator(DataPipelineOperator):
         if code != 0:
             raise AirflowException(f"{self.object_id}: the command exited with status {code}")
 
+    def _node_scope(self, context: Any, node_id: str, instance: Instance) -> Any:
+        from dp_airflow.runtime.pipeline_runtime import param_overrides
+
+        overrides = param_overrides(context.get("params") or {})
+        return self.pipeline.scope(node_id, instance, overrides)
+
+    def _stage_in(self, context: Any, instance: Instance, root: Path) -> dict[str, str]:
+        if not (self.stage_inputs or self.stage_outputs):
+            return {}
+        from dp_airflow.operators import staging
+
+        hook = staging.new_hook(self.aws_conn_id)
+        env: dict[str, str] = {}
+        for index, node_id in enumerate(self.stage_inputs, start=1):
+            url, is_directory = staging.node_location(self._node_scope(context, node_id, instance))
+            target = root / f"input{index}"
+            target.mkdir()
+            count = staging.download(hook, url, is_directory, target)
+            self.log.info("Staged %d file(s) of %s from %s", count, node_id, url)
+            env[f"INPUT{index}_STAGING_DIR"] = str(target)
+        for index, _ in enumerate(self.stage_outputs, start=1):
+            (root / f"output{index}").mkdir()
+            env[f"OUTPUT{index}_STAGING_DIR"] = str(root / f"output{index}")
+        return env
+
+    def _stage_out(self, context: Any, instance: Instance, root: Path) -> None:
+        if not self.stage_outputs:
+            return
+        from dp_airflow.operators import staging
+
+        hook = staging.new_hook(self.aws_conn_id)
+        for index, node_id in enumerate(self.stage_outputs, start=1):
+            url, is_directory = staging.node_location(self._node_scope(context, node_id, instance))
+            count = staging.upload(hook, root / f"output{index}", url, is_directory)
+            self.log.info("Uploaded %d file(s) of %s to %s", count, node_id, url)
+
     def _fetch_script(self) -> str:
         """Download ``scriptUri`` from S3 to a private temporary file (run as ``bash FILE``)."""
-        import tempfile
-
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
         bucket, key = S3Hook.parse_s3_url(self.script_uri or "")

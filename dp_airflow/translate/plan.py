@@ -242,6 +242,8 @@ def _activity(
     arguments = _fields(
         obj, ("command", "scriptUri", "scriptArgument", "stage", "stdout", "stderr")
     )
+    arguments["inputs"] = list(obj.ref_ids("input"))
+    arguments["outputs"] = list(obj.ref_ids("output"))
     if obj.ref_ids("runsOn"):
         report.append(
             f"{obj.id}: runsOn {obj.ref_ids('runsOn')[0]} -> runs on an Airflow worker "

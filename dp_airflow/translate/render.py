@@ -81,8 +81,11 @@ def _arguments(value: object) -> list[str]:
 
 
 def _shell_command_activity(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+    stage = str(task.arguments.get("stage", "false")).strip().lower() == "true"
     return ShellCommandActivityOperator(
         command=str(task.arguments.get("command", "")),
+        stage_inputs=_arguments(task.arguments.get("inputs")) if stage else [],
+        stage_outputs=_arguments(task.arguments.get("outputs")) if stage else [],
         script_uri=_text(task.arguments.get("scriptUri")),
         script_argument=_arguments(task.arguments.get("scriptArgument")),
         **_activity(task, runtime),

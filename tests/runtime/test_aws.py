@@ -141,3 +141,57 @@ def test_an_untranslated_activity_fails_saying_so(tmp_path: Path, aws) -> None:
         match=r"^Copy: CopyActivity objects are not translated by dp-airflow yet$",
     ):
         dag.task_dict["Copy"].run_instance({}, None)
+
+
+def _staging_pipeline(command: str) -> dict:
+    return {
+        "objects": [
+            {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
+            {"id": "Logs", "type": "S3DataNode", "directoryPath": "s3://logs-in/2024/"},
+            {
+                "id": "Report",
+                "type": "S3DataNode",
+                "directoryPath": "s3://reports/#{format(@scheduledStartTime,'YYYY-MM-dd')}/",
+            },
+            {
+                "id": "Count",
+                "type": "ShellCommandActivity",
+                "stage": "true",
+                "input": {"ref": "Logs"},
+                "output": {"ref": "Report"},
+                "maximumRetries": "0",
+                "command": command,
+            },
+        ]
+    }
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_staging_round_trip_through_s3(tmp_path: Path, aws) -> None:
+    s3 = aws("s3")
+    for bucket in ("logs-in", "reports"):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket="logs-in", Key="2024/a.log", Body=b"GET /\nPOST /x\nGET /y\n")
+    s3.put_object(Bucket="logs-in", Key="2024/sub/b.log", Body=b"GET /z\n")
+    dag = _dag(
+        tmp_path,
+        _staging_pipeline(
+            "cat ${INPUT1_STAGING_DIR}/*.log ${INPUT1_STAGING_DIR}/sub/*.log | grep -c GET"
+            " > ${OUTPUT1_STAGING_DIR}/count.txt"
+        ),
+    )
+    run = dag.test(logical_date=pendulum.datetime(2024, 5, 6, tz="UTC"))
+    assert run.state == "success"
+    body = s3.get_object(Bucket="reports", Key="2024-05-06/count.txt")["Body"].read()
+    assert body == b"3\n"
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_a_failed_command_uploads_nothing(tmp_path: Path, aws) -> None:
+    s3 = aws("s3")
+    for bucket in ("logs-in", "reports"):
+        s3.create_bucket(Bucket=bucket)
+    dag = _dag(tmp_path, _staging_pipeline("echo partial > ${OUTPUT1_STAGING_DIR}/x.txt; exit 1"))
+    run = dag.test(logical_date=pendulum.datetime(2024, 5, 6, tz="UTC"))
+    assert run.state == "failed"
+    assert s3.list_objects_v2(Bucket="reports").get("KeyCount", 0) == 0
