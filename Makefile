@@ -17,8 +17,8 @@ $(UV):
 	touch $@
 
 lint: .venv/.synced
-	.venv/bin/ruff check dp_airflow tests dags benchmarks
-	.venv/bin/ruff format --check dp_airflow tests dags benchmarks
+	.venv/bin/ruff check dp_airflow tests dags benchmarks examples
+	.venv/bin/ruff format --check dp_airflow tests dags benchmarks examples
 
 typecheck: .venv/.synced
 	.venv/bin/mypy
@@ -27,9 +27,7 @@ pytest: .venv/.synced
 	$(PY) -m pytest -q -p no:cacheprovider
 
 run: .venv/.synced
-	@echo "make run (Airflow with the examples against a local AWS endpoint) arrives with the"
-	@echo "runtime issue; for now use: .venv/bin/dp-airflow validate FILE..."
-	@exit 1
+	$(PY) examples/run_local.py
 
 clean:
 	rm -rf .venv .tools .mypy_cache .ruff_cache

@@ -67,14 +67,19 @@ class PipelineRuntime:
         """
         named = self.schedule.for_object(object_id)
         start, end = context.get("data_interval_start"), context.get("data_interval_end")
-        if named is None or named.first_activation or start is None:
-            return _plain_instance(start, end)
         dag_run = context.get("dag_run")
+        run_after = getattr(dag_run, "run_after", None)
+        if named is None or named.first_activation:
+            return _plain_instance(start or run_after, end)
         run_type = str(getattr(dag_run, "run_type", "") or "")
-        if run_type.endswith("scheduled") or run_type.endswith("backfill"):
-            run_after = getattr(dag_run, "run_after", None) or start
-            return named.spec.instance_running_at(run_after)
-        return named.spec.instance_containing(start) or _plain_instance(start, end)
+        if start is not None and (run_type.endswith("scheduled") or run_type.endswith("backfill")):
+            return named.spec.instance_running_at(run_after or start)
+        # A manual run (with no data interval when triggered without a logical date): the
+        # instance holding its start, or its trigger time.
+        moment = start or run_after
+        if moment is None:
+            return _plain_instance(None, None)
+        return named.spec.instance_containing(moment) or _plain_instance(moment, end)
 
     def scope(
         self,

@@ -180,3 +180,35 @@ def test_a_task_runs_only_at_its_own_schedules_instances() -> None:
     )
     assert runtime.instance_for("Coarse", scheduled("2024-01-01T03:00:00")) is None
     assert runtime.instance_for("Fine", scheduled("2024-01-01T03:00:00")) is not None
+
+
+def test_a_manual_run_without_data_interval_takes_the_instance_holding_its_time() -> None:
+    runtime = _runtime(
+        [
+            {
+                "id": "Default",
+                "scheduleType": "cron",
+                "schedule": {"ref": "Hourly"},
+                "workerGroup": "wg",
+            },
+            {
+                "id": "Hourly",
+                "type": "Schedule",
+                "period": "1 hour",
+                "startDateTime": "2024-01-01T00:00:00",
+            },
+            {"id": "A", "type": "ShellCommandActivity", "command": "x"},
+        ]
+    )
+    triggered = pendulum.instance(parse_datetime("2024-06-01T15:00:41"))
+    context = {
+        "data_interval_start": None,
+        "data_interval_end": None,
+        "dag_run": SimpleNamespace(run_type="manual", run_after=triggered),
+    }
+    instance = runtime.instance_for("A", context)
+    assert instance is not None
+    assert (instance.scheduled_start, instance.scheduled_end) == (
+        parse_datetime("2024-06-01T15:00:00"),
+        parse_datetime("2024-06-01T16:00:00"),
+    )
