@@ -14,6 +14,9 @@ OPERATORS = {
     "S3KeyExists": "`S3KeyExistsSensor` (the provider's S3KeySensor)",
     "S3PrefixNotEmpty": "`S3PrefixNotEmptySensor`",
     "ShellCommandPrecondition": "`ShellCommandPreconditionSensor`",
+    "DynamoDBTableExists": "`DynamoDBTableExistsSensor`",
+    "DynamoDBDataExists": "`DynamoDBDataExistsSensor`",
+    "Exists": "`ExistsSensor` (S3 data nodes)",
 }
 NOT_YET = "not translated yet: its task fails saying so"
 FAMILY = {

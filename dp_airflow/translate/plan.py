@@ -24,7 +24,16 @@ from dp_airflow.definition.raw import RawDefinition
 from dp_airflow.definition.slots import LiteralError, parse_integer, parse_period
 
 SUPPORTED_ACTIVITIES = frozenset({"ShellCommandActivity"})
-SUPPORTED_PRECONDITIONS = frozenset({"ShellCommandPrecondition", "S3KeyExists", "S3PrefixNotEmpty"})
+SUPPORTED_PRECONDITIONS = frozenset(
+    {
+        "ShellCommandPrecondition",
+        "S3KeyExists",
+        "S3PrefixNotEmpty",
+        "DynamoDBTableExists",
+        "DynamoDBDataExists",
+        "Exists",
+    }
+)
 DEFAULT_RETRIES = 2
 """Data Pipeline's default (a CLI fixture shows 3 tries on an object that sets none)."""
 DEFAULT_RETRY_DELAY_SECONDS = 600

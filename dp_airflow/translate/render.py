@@ -11,6 +11,9 @@ from airflow.sdk import DAG, BaseOperator, Param
 from dp_airflow.notifiers.sns_alarm import SnsAlarmNotifier
 from dp_airflow.operators.base import UnsupportedObjectOperator
 from dp_airflow.operators.preconditions import (
+    DynamoDBDataExistsSensor,
+    DynamoDBTableExistsSensor,
+    ExistsSensor,
     S3KeyExistsSensor,
     S3PrefixNotEmptySensor,
     ShellCommandPreconditionSensor,
@@ -118,11 +121,30 @@ def _shell_command_precondition(task: TaskSpec, runtime: PipelineRuntime) -> Bas
     )
 
 
+def _dynamodb_table_exists(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+    return DynamoDBTableExistsSensor(
+        table_name=str(task.arguments.get("tableName", "")), **_sensor(task, runtime)
+    )
+
+
+def _dynamodb_data_exists(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+    return DynamoDBDataExistsSensor(
+        table_name=str(task.arguments.get("tableName", "")), **_sensor(task, runtime)
+    )
+
+
+def _exists(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+    return ExistsSensor(**_sensor(task, runtime))
+
+
 OPERATORS: Mapping[str, Callable[[TaskSpec, PipelineRuntime], BaseOperator]] = {
     "ShellCommandActivity": _shell_command_activity,
     "S3KeyExists": _s3_key_exists,
     "S3PrefixNotEmpty": _s3_prefix_not_empty,
     "ShellCommandPrecondition": _shell_command_precondition,
+    "DynamoDBTableExists": _dynamodb_table_exists,
+    "DynamoDBDataExists": _dynamodb_data_exists,
+    "Exists": _exists,
     "Unsupported": _unsupported,
 }
 """Plan kind → operator builder: one Data Pipeline type, one operator or sensor."""

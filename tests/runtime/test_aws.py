@@ -195,3 +195,66 @@ def test_a_failed_command_uploads_nothing(tmp_path: Path, aws) -> None:
     run = dag.test(logical_date=pendulum.datetime(2024, 5, 6, tz="UTC"))
     assert run.state == "failed"
     assert s3.list_objects_v2(Bucket="reports").get("KeyCount", 0) == 0
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_dynamodb_and_exists_preconditions(tmp_path: Path, aws) -> None:
+    dynamodb, s3 = aws("dynamodb"), aws("s3")
+    dynamodb.create_table(
+        TableName="orders",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.put_item(TableName="orders", Item={"id": {"S": "1"}})
+    s3.create_bucket(Bucket="exports")
+    s3.put_object(Bucket="exports", Key="daily/2024-05-06.csv", Body=b"x\n")
+    out = tmp_path / "ran.txt"
+    dag = _dag(
+        tmp_path,
+        {
+            "objects": [
+                {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
+                {
+                    "id": "Table",
+                    "type": "DynamoDBDataNode",
+                    "tableName": "orders",
+                    "precondition": [{"ref": "TableThere"}, {"ref": "HasItems"}],
+                },
+                {
+                    "id": "TableThere",
+                    "type": "DynamoDBTableExists",
+                    "role": "r",
+                    "tableName": "#{node.tableName}",
+                },
+                {
+                    "id": "HasItems",
+                    "type": "DynamoDBDataExists",
+                    "role": "r",
+                    "tableName": "orders",
+                },
+                {
+                    "id": "Export",
+                    "type": "S3DataNode",
+                    "filePath": "s3://exports/daily/#{format(@scheduledStartTime,'YYYY-MM-dd')}.csv",
+                    "precondition": {"ref": "FileThere"},
+                },
+                {"id": "FileThere", "type": "Exists"},
+                {
+                    "id": "Use",
+                    "type": "ShellCommandActivity",
+                    "input": [{"ref": "Table"}, {"ref": "Export"}],
+                    "command": f"echo ok > {out}",
+                },
+            ]
+        },
+    )
+    assert sorted(dag.task_ids) == [
+        "Export__FileThere",
+        "Table__HasItems",
+        "Table__TableThere",
+        "Use",
+    ]
+    run = dag.test(logical_date=pendulum.datetime(2024, 5, 6, tz="UTC"))
+    assert run.state == "success"
+    assert out.read_text() == "ok\n"
