@@ -14,7 +14,11 @@ from airflow.sdk import BaseNotifier
 from airflow.sdk.log import mask_secret
 
 from dp_airflow.expressions.evaluate import render
-from dp_airflow.runtime.pipeline_runtime import PipelineRuntime, param_overrides
+from dp_airflow.runtime.pipeline_runtime import (
+    PipelineRuntime,
+    param_overrides,
+    secret_overrides,
+)
 
 
 class SnsAlarmNotifier(BaseNotifier):
@@ -37,7 +41,10 @@ class SnsAlarmNotifier(BaseNotifier):
         self.aws_conn_id = aws_conn_id
 
     def notify(self, context: Any) -> None:
-        overrides = param_overrides(context.get("params") or {})
+        overrides = {
+            **param_overrides(context.get("params") or {}),
+            **secret_overrides(self.pipeline),
+        }
         for secret in self.pipeline.secret_values(overrides):
             mask_secret(secret)
         instance = self.pipeline.instance_for(self.node_id, context)

@@ -16,7 +16,11 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from airflow.sdk.log import mask_secret
 
 from dp_airflow.expressions.evaluate import render, render_values
-from dp_airflow.runtime.pipeline_runtime import PipelineRuntime, param_overrides
+from dp_airflow.runtime.pipeline_runtime import (
+    PipelineRuntime,
+    param_overrides,
+    secret_overrides,
+)
 from dp_airflow.schedule.model import Instance
 
 
@@ -46,7 +50,10 @@ class EvaluatedFields:
         self._instance: Instance | None = None
 
     def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
-        overrides = param_overrides(context.get("params") or {})
+        overrides = {
+            **param_overrides(context.get("params") or {}),
+            **secret_overrides(self.pipeline),
+        }
         for secret in self.pipeline.secret_values(overrides):
             mask_secret(secret)
         schedule_owner = self.consumer or self.object_id

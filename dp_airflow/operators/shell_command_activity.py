@@ -25,7 +25,7 @@ class ShellCommandActivityOperator(DataPipelineOperator):
     :param script_argument: positional arguments.
     """
 
-    template_fields = ("command", "script_uri", "script_argument")
+    template_fields = ("command", "script_uri", "script_argument", "stdout", "stderr")
     template_fields_renderers = {"command": "bash"}  # noqa: RUF012 - Airflow's class attribute
     ui_color = "#f0ede4"
 
@@ -38,9 +38,13 @@ class ShellCommandActivityOperator(DataPipelineOperator):
         aws_conn_id: str | None = "aws_default",
         stage_inputs: list[str] | None = None,
         stage_outputs: list[str] | None = None,
+        stdout: str | None = None,
+        stderr: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.stdout = stdout
+        self.stderr = stderr
         self.stage_inputs = list(stage_inputs or [])
         self.stage_outputs = list(stage_outputs or [])
         self.command = command
@@ -61,6 +65,9 @@ class ShellCommandActivityOperator(DataPipelineOperator):
             self._stage_out(context, instance, Path(staging))
 
     def _run(self, argv: list[str], env: dict[str, str]) -> None:
+        if self.stdout or self.stderr:
+            self._run_to_files(argv, env)
+            return
         self._process = subprocess.Popen(
             argv,
             stdout=subprocess.PIPE,
@@ -71,7 +78,39 @@ class ShellCommandActivityOperator(DataPipelineOperator):
         assert self._process.stdout is not None
         for line in iter(self._process.stdout.readline, b""):
             self.log.info("%s", line.decode(errors="replace").rstrip("\n"))
-        code = self._process.wait()
+        self._check(self._process.wait())
+
+    def _run_to_files(self, argv: list[str], env: dict[str, str]) -> None:
+        """``stdout``/``stderr`` set: the streams go to files, shipped whatever the outcome."""
+        with tempfile.TemporaryDirectory(prefix="dp-streams-") as folder:
+            out_path, err_path = Path(folder, "stdout"), Path(folder, "stderr")
+            with out_path.open("wb") as out, err_path.open("wb") as err:
+                self._process = subprocess.Popen(
+                    argv, stdout=out, stderr=err, start_new_session=True, env=env
+                )
+                code = self._process.wait()
+            for name, path in (("stdout", out_path), ("stderr", err_path)):
+                text = path.read_text(errors="replace")
+                if text:
+                    self.log.info("%s:\n%s", name, text.rstrip("\n"))
+            for destination, path in ((self.stdout, out_path), (self.stderr, err_path)):
+                if destination:
+                    self._ship(path, destination)
+        self._check(code)
+
+    def _ship(self, path: Path, destination: str) -> None:
+        if destination.startswith("s3://"):
+            from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+            bucket, key = S3Hook.parse_s3_url(destination)
+            S3Hook(aws_conn_id=self.aws_conn_id).load_file(str(path), key, bucket, replace=True)
+        else:
+            target = Path(destination)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+        self.log.info("Wrote %s", destination)
+
+    def _check(self, code: int) -> None:
         if code != 0:
             raise AirflowException(f"{self.object_id}: the command exited with status {code}")
 

@@ -111,12 +111,33 @@ def _plain_instance(start: datetime | None, end: datetime | None) -> Instance:
     return Instance(0, moment, end or moment, moment)
 
 
+def secret_overrides(runtime: PipelineRuntime) -> dict[str, tuple[str, ...]]:
+    """Values of ``*`` parameters from Airflow's secrets (Variables, thus any secrets backend).
+
+    ``*myPassword`` is looked up as the Variable ``<dag id>__myPassword``, then ``myPassword``;
+    without either, the definition's own value or default applies. Never from DAG-run conf.
+    """
+    from airflow.sdk import Variable
+
+    out: dict[str, tuple[str, ...]] = {}
+    for parameter_id in runtime.parameters:
+        if not parameter_id.startswith("*"):
+            continue
+        name = parameter_id[1:]
+        for key in (f"{runtime.pipeline_id}__{name}", name):
+            value = Variable.get(key, default=None)
+            if value is not None:
+                out[parameter_id] = (str(value),)
+                break
+    return out
+
+
 def param_overrides(params: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     """DAG Params (the trigger form) as parameter values; lists are array parameters."""
     out: dict[str, tuple[str, ...]] = {}
     for key, value in params.items():
-        if value is None:
-            continue
+        if value is None or key.startswith("*"):
+            continue  # secrets never come from run conf
         out[key] = (
             tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else (str(value),)
         )

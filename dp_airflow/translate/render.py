@@ -90,6 +90,8 @@ def _shell_command_activity(task: TaskSpec, runtime: PipelineRuntime) -> BaseOpe
         stage_inputs=_arguments(task.arguments.get("inputs")) if stage else [],
         stage_outputs=_arguments(task.arguments.get("outputs")) if stage else [],
         script_uri=_text(task.arguments.get("scriptUri")),
+        stdout=_text(task.arguments.get("stdout")),
+        stderr=_text(task.arguments.get("stderr")),
         script_argument=_arguments(task.arguments.get("scriptArgument")),
         **_activity(task, runtime),
     )

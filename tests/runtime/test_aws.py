@@ -258,3 +258,70 @@ def test_dynamodb_and_exists_preconditions(tmp_path: Path, aws) -> None:
     run = dag.test(logical_date=pendulum.datetime(2024, 5, 6, tz="UTC"))
     assert run.state == "success"
     assert out.read_text() == "ok\n"
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_secret_parameters_come_from_airflow_variables_and_stay_masked(
+    tmp_path: Path, aws, monkeypatch
+) -> None:
+    from airflow.models.renderedtifields import RenderedTaskInstanceFields
+    from airflow.utils.session import create_session
+
+    monkeypatch.setenv("AIRFLOW_VAR_PIPE__MYTOKEN", "tok-from-variable")
+    out = tmp_path / "token.txt"
+    dag = _dag(
+        tmp_path,
+        {
+            "objects": [
+                {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
+                {
+                    "id": "Use",
+                    "type": "ShellCommandActivity",
+                    "command": f"echo #{{*myToken}} > {out}",
+                },
+            ],
+            "parameters": [{"id": "*myToken", "optional": "true"}],
+        },
+    )
+    assert "*myToken" not in dag.params  # secrets never become Params
+    run = dag.test(run_conf={"*myToken": "from-conf-is-ignored"})
+    assert run.state == "success"
+    assert out.read_text() == "tok-from-variable\n"
+    with create_session() as session:
+        stored = (
+            session.query(RenderedTaskInstanceFields)
+            .filter_by(dag_id="pipe", task_id="Use", run_id=run.run_id)
+            .one()
+            .rendered_fields
+        )
+    assert "tok-from-variable" not in json.dumps(stored)
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_stdout_and_stderr_are_shipped_to_s3_even_on_failure(tmp_path: Path, aws) -> None:
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="run-logs")
+    dag = _dag(
+        tmp_path,
+        {
+            "objects": [
+                {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
+                {
+                    "id": "Noisy",
+                    "type": "ShellCommandActivity",
+                    "maximumRetries": "0",
+                    "command": "echo to-out; echo to-err >&2; exit 2",
+                    "stdout": "s3://run-logs/#{@id}/stdout",
+                    "stderr": "s3://run-logs/#{@id}/stderr",
+                },
+            ]
+        },
+    )
+    run = dag.test()
+    assert run.state == "failed"
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="run-logs")["Contents"])
+    assert [k.rsplit("/", 1)[1] for k in keys] == ["stderr", "stdout"]
+    bodies = {
+        k.rsplit("/", 1)[1]: s3.get_object(Bucket="run-logs", Key=k)["Body"].read() for k in keys
+    }
+    assert bodies == {"stdout": b"to-out\n", "stderr": b"to-err\n"}
