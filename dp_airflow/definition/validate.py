@@ -151,7 +151,7 @@ def _check_type(context: Context, obj: ResolvedObject) -> None:
 
 def _check_local_fields(context: Context, obj: ResolvedObject) -> None:
     sink = context.sink
-    cls = OBJECT_TYPES.get(obj.type or "") if obj.id == obj.raw.id else None
+    cls = OBJECT_TYPES.get(obj.type or "")
     specs = field_specs(cls) if cls is not None else any_type_field_specs()
     for f in obj.raw.fields:
         where = {"object_id": obj.id, "field": f.key, "location": f.location}
