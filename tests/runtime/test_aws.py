@@ -325,3 +325,31 @@ def test_stdout_and_stderr_are_shipped_to_s3_even_on_failure(tmp_path: Path, aws
         k.rsplit("/", 1)[1]: s3.get_object(Bucket="run-logs", Key=k)["Body"].read() for k in keys
     }
     assert bodies == {"stdout": b"to-out\n", "stderr": b"to-err\n"}
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("airflow_db")
+def test_a_failed_attempt_is_retried_then_succeeds(tmp_path: Path, aws) -> None:
+    marker, out = tmp_path / "tried-once", tmp_path / "done.txt"
+    dag = _dag(
+        tmp_path,
+        {
+            "objects": [
+                {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
+                {
+                    "id": "Flaky",
+                    "type": "ShellCommandActivity",
+                    "maximumRetries": "1",
+                    "retryDelay": "2 minutes",
+                    "command": f"if [ -e {marker} ]; then echo second try > {out}; "
+                    f"else touch {marker}; exit 1; fi",
+                },
+            ]
+        },
+    )
+    assert dag.task_dict["Flaky"].retries == 1
+    run = dag.test()
+    assert run.state == "success"
+    assert out.read_text() == "second try\n"
+    (ti,) = run.get_task_instances()
+    assert ti.try_number == 2
