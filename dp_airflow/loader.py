@@ -81,15 +81,14 @@ def build_dags(path: Path, catchup: bool) -> list[DAG]:
     from dp_airflow.translate.plan import plan_pipeline
     from dp_airflow.translate.render import render_dag
 
-    result = validate_file(path)
+    result = validate_file(path, build_models=False)
     errors = [d for d in result.diagnostics if d.is_error]
     if errors or not result.definitions:
         lines = [d.render() for d in errors] or [f"{path}: no pipeline objects"]
         raise DefinitionImportError("\n".join(lines))
     dags = []
     for definition, context in zip(result.definitions, result.contexts, strict=True):
-        parameters = {p.id: p for p in definition.parameters}
-        values = {f.key: tuple(v.text or "" for v in f.values) for f in definition.values}
+        parameters, values = definition.parameters_by_id(), definition.value_texts()
         try:
             runtime = PipelineRuntime.build(
                 context.resolved,

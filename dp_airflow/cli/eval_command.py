@@ -132,9 +132,9 @@ def _load(
     if object_id not in context.resolved:
         known = ", ".join(sorted(context.resolved))
         raise UsageError(f"no object {object_id!r} in {path} (objects: {known})")
-    values = {f.key: tuple(v.text or "" for v in f.values) for f in definition.values}
+    values = definition.value_texts()
     values.update(params)
-    return Environment(context.resolved, {p.id: p for p in definition.parameters}, values)
+    return Environment(context.resolved, definition.parameters_by_id(), values)
 
 
 def _scheduled_end(env: Environment, object_id: str, at: datetime) -> datetime | None:

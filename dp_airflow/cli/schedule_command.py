@@ -59,8 +59,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if obj is None:
         print(f"dp-airflow schedule: no object {args.object!r} in {args.file}", file=err)
         return 2
-    parameters = {p.id: p for p in definition.parameters}
-    values = {f.key: tuple(v.text or "" for v in f.values) for f in definition.values}
+    parameters, values = definition.parameters_by_id(), definition.value_texts()
     try:
         if pipeline_schedule(context.resolved, parameters, values).ondemand:
             print(f"{args.file}: on-demand pipeline: it runs only when triggered", file=err)

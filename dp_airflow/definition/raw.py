@@ -106,3 +106,10 @@ class RawDefinition:
 
     def object_ids(self) -> set[str]:
         return {o.id for o in self.objects}
+
+    def parameters_by_id(self) -> dict[str, RawParameter]:
+        return {p.id: p for p in self.parameters}
+
+    def value_texts(self) -> dict[str, tuple[str, ...]]:
+        """Parameter id → its supplied values as text."""
+        return {f.key: tuple(v.text or "" for v in f.values) for f in self.values}

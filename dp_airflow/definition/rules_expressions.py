@@ -24,7 +24,7 @@ def check(context: Context) -> None:
     definition = context.definition
     scope = CheckScope(
         context.resolved,
-        {p.id: p for p in definition.parameters},
+        definition.parameters_by_id(),
         frozenset(v.key for v in definition.values),
     )
     referrers, users = _referrers(context), _users(context)

@@ -25,12 +25,17 @@ def node_location(scope: InstanceScope) -> tuple[str, bool]:
     return (value if isinstance(value, str) else ",".join(value)), directory is not None
 
 
+def directory_prefix(key: str) -> str:
+    """An S3 key as a directory prefix: ``a/b`` → ``a/b/`` (the bucket root stays ``""``)."""
+    return key if key.endswith("/") or not key else key + "/"
+
+
 def download(hook: S3Hook, url: str, is_directory: bool, target: Path) -> int:
     bucket, key = S3Hook.parse_s3_url(url)
     if not is_directory:
         (target / Path(key).name).write_bytes(hook.get_key(key, bucket).get()["Body"].read())
         return 1
-    prefix = key if key.endswith("/") or not key else key + "/"
+    prefix = directory_prefix(key)
     count = 0
     for name in hook.list_keys(bucket, prefix=prefix) or []:
         relative = name[len(prefix) :]
@@ -51,7 +56,7 @@ def upload(hook: S3Hook, source: Path, url: str, is_directory: bool) -> int:
             raise ValueError(f"output {url} is a file path; the command wrote {len(files)} files")
         hook.load_file(str(files[0]), key, bucket, replace=True)
         return 1
-    prefix = key if key.endswith("/") or not key else key + "/"
+    prefix = directory_prefix(key)
     for path in files:
         hook.load_file(
             str(path), prefix + path.relative_to(source).as_posix(), bucket, replace=True

@@ -295,14 +295,14 @@ def _report_unused(objects: Mapping[str, ResolvedObject], report: list[str]) -> 
 
 
 def _params(definition: RawDefinition) -> dict[str, ParamSpec]:
-    supplied = {f.key: [v.text or "" for v in f.values] for f in definition.values}
+    supplied = definition.value_texts()
     out: dict[str, ParamSpec] = {}
     for parameter in definition.parameters:
         if parameter.id.startswith("*"):
             continue  # secrets never become Params; they come from Airflow's secrets
         is_array = (parameter.text("isArray") or "").strip().lower() == "true"
         declared_default = parameter.get("default")
-        values = supplied.get(parameter.id) or (
+        values = list(supplied.get(parameter.id, ())) or (
             [v.text or "" for v in declared_default.values] if declared_default else None
         )
         kind = (parameter.text("type") or "String").strip().lower()
