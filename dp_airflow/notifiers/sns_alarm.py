@@ -11,14 +11,9 @@ from typing import Any
 
 from airflow.providers.amazon.aws.hooks.sns import SnsHook
 from airflow.sdk import BaseNotifier
-from airflow.sdk.log import mask_secret
 
 from dp_airflow.expressions.evaluate import render
-from dp_airflow.runtime.pipeline_runtime import (
-    PipelineRuntime,
-    param_overrides,
-    secret_overrides,
-)
+from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
 
 
 class SnsAlarmNotifier(BaseNotifier):
@@ -41,12 +36,7 @@ class SnsAlarmNotifier(BaseNotifier):
         self.aws_conn_id = aws_conn_id
 
     def notify(self, context: Any) -> None:
-        overrides = {
-            **param_overrides(context.get("params") or {}),
-            **secret_overrides(self.pipeline),
-        }
-        for secret in self.pipeline.secret_values(overrides):
-            mask_secret(secret)
+        overrides = self.pipeline.run_overrides(context)
         instance = self.pipeline.instance_for(self.node_id, context)
         if instance is None:
             return

@@ -13,14 +13,9 @@ from typing import Any
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
-from airflow.sdk.log import mask_secret
 
 from dp_airflow.expressions.evaluate import render, render_values
-from dp_airflow.runtime.pipeline_runtime import (
-    PipelineRuntime,
-    param_overrides,
-    secret_overrides,
-)
+from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
 from dp_airflow.schedule.model import Instance
 
 
@@ -48,14 +43,11 @@ class EvaluatedFields:
         self.pipeline = pipeline
         self.consumer = consumer
         self._instance: Instance | None = None
+        self._overrides: dict[str, tuple[str, ...]] = {}
+        """Parameter values of the run being rendered (kept for scopes built later)."""
 
     def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
-        overrides = {
-            **param_overrides(context.get("params") or {}),
-            **secret_overrides(self.pipeline),
-        }
-        for secret in self.pipeline.secret_values(overrides):
-            mask_secret(secret)
+        self._overrides = self.pipeline.run_overrides(context)
         schedule_owner = self.consumer or self.object_id
         self._instance = self.pipeline.instance_for(schedule_owner, context)
         if self._instance is None:
@@ -63,7 +55,7 @@ class EvaluatedFields:
         scope = self.pipeline.scope(
             self.object_id,
             self._instance,
-            overrides,
+            self._overrides,
             self.runtime_fields(context),
             node_id=self.consumer,
         )
@@ -77,6 +69,10 @@ class EvaluatedFields:
     def runtime_fields(self, context: Mapping[str, Any]) -> dict[str, Any]:
         """Runtime fields beyond the schedule times (subclasses may add)."""
         return {}
+
+    def node_scope(self, node_id: str, instance: Instance) -> Any:
+        """The scope of another object's instance in this run (a data node's paths)."""
+        return self.pipeline.scope(node_id, instance, self._overrides)
 
     def skip_unless_scheduled(self) -> Instance:
         if self._instance is None:

@@ -139,7 +139,6 @@ class ExistsSensor(EvaluatedFields, BaseSensorOperator):
         from airflow.sdk.exceptions import AirflowFailException
 
         from dp_airflow.operators import staging
-        from dp_airflow.runtime.pipeline_runtime import param_overrides
 
         instance = self.skip_unless_scheduled()
         node = self.pipeline.objects.get(self.consumer or "")
@@ -148,11 +147,10 @@ class ExistsSensor(EvaluatedFields, BaseSensorOperator):
             raise AirflowFailException(
                 f"{self.object_id}: Exists on a {kind} is not translated by dp-airflow yet"
             )
-        scope = self.pipeline.scope(node.id, instance, param_overrides(context.get("params") or {}))
-        url, is_directory = staging.node_location(scope)
+        url, is_directory = staging.node_location(self.node_scope(node.id, instance))
         hook = S3Hook(aws_conn_id=self.aws_conn_id)
         bucket, key = S3Hook.parse_s3_url(url)
         if is_directory:
-            prefix = key if key.endswith("/") or not key else key + "/"
+            prefix = staging.directory_prefix(key)
             return bool(hook.list_keys(bucket, prefix=prefix, max_items=1))
         return bool(hook.check_for_key(key, bucket))

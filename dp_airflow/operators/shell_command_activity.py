@@ -114,12 +114,6 @@ class ShellCommandActivityOperator(DataPipelineOperator):
         if code != 0:
             raise AirflowException(f"{self.object_id}: the command exited with status {code}")
 
-    def _node_scope(self, context: Any, node_id: str, instance: Instance) -> Any:
-        from dp_airflow.runtime.pipeline_runtime import param_overrides
-
-        overrides = param_overrides(context.get("params") or {})
-        return self.pipeline.scope(node_id, instance, overrides)
-
     def _stage_in(self, context: Any, instance: Instance, root: Path) -> dict[str, str]:
         if not (self.stage_inputs or self.stage_outputs):
             return {}
@@ -128,7 +122,7 @@ class ShellCommandActivityOperator(DataPipelineOperator):
         hook = staging.new_hook(self.aws_conn_id)
         env: dict[str, str] = {}
         for index, node_id in enumerate(self.stage_inputs, start=1):
-            url, is_directory = staging.node_location(self._node_scope(context, node_id, instance))
+            url, is_directory = staging.node_location(self.node_scope(node_id, instance))
             target = root / f"input{index}"
             target.mkdir()
             count = staging.download(hook, url, is_directory, target)
@@ -146,7 +140,7 @@ class ShellCommandActivityOperator(DataPipelineOperator):
 
         hook = staging.new_hook(self.aws_conn_id)
         for index, node_id in enumerate(self.stage_outputs, start=1):
-            url, is_directory = staging.node_location(self._node_scope(context, node_id, instance))
+            url, is_directory = staging.node_location(self.node_scope(node_id, instance))
             count = staging.upload(hook, root / f"output{index}", url, is_directory)
             self.log.info("Uploaded %d file(s) of %s to %s", count, node_id, url)
 

@@ -58,6 +58,16 @@ class PipelineRuntime:
                     )
         return [v for v in out if v]
 
+    def run_overrides(self, context: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+        """Parameter values for this run: the trigger form's Params and ``*`` parameters from
+        Airflow's secrets; every secret value is registered with Airflow's masker first."""
+        from airflow.sdk.log import mask_secret
+
+        overrides = {**param_overrides(context.get("params") or {}), **secret_overrides(self)}
+        for secret in self.secret_values(overrides):
+            mask_secret(secret)
+        return overrides
+
     def instance_for(self, object_id: str, context: Mapping[str, Any]) -> Instance | None:
         """This task's own instance in the run, or None when its schedule has none then.
 

@@ -353,3 +353,33 @@ def test_a_failed_attempt_is_retried_then_succeeds(tmp_path: Path, aws) -> None:
     assert out.read_text() == "second try\n"
     (ti,) = run.get_task_instances()
     assert ti.try_number == 2
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_staged_node_paths_see_secret_parameters_from_variables(
+    tmp_path: Path, aws, monkeypatch
+) -> None:
+    monkeypatch.setenv("AIRFLOW_VAR_PIPE__MYBUCKET", "secret-bucket")
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="secret-bucket")
+    s3.put_object(Bucket="secret-bucket", Key="in/a.txt", Body=b"hello\n")
+    out = tmp_path / "copied.txt"
+    dag = _dag(
+        tmp_path,
+        {
+            "objects": [
+                {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
+                {"id": "In", "type": "S3DataNode", "directoryPath": "s3://#{*myBucket}/in/"},
+                {
+                    "id": "Copy",
+                    "type": "ShellCommandActivity",
+                    "stage": "true",
+                    "input": {"ref": "In"},
+                    "command": f"cat ${{INPUT1_STAGING_DIR}}/a.txt > {out}",
+                },
+            ],
+            "parameters": [{"id": "*myBucket", "optional": "true"}],
+        },
+    )
+    assert dag.test().state == "success"
+    assert out.read_text() == "hello\n"
