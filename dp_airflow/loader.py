@@ -10,13 +10,17 @@ before each task, only the definition of the DAG being run is read.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import DAG, get_parsing_context
 
 from dp_airflow import settings
 from dp_airflow.errors import DpAirflowError
 from dp_airflow.translate.plan import dag_id_for
+
+if TYPE_CHECKING:
+    from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
+    from dp_airflow.translate.plan import DagSpec
 
 REPORT_DAG_ID = "dp_airflow_definition_errors"
 
@@ -75,18 +79,31 @@ def _may_hold(path: Path, dag_id: str) -> bool:
 
 def build_dags(path: Path, catchup: bool) -> list[DAG]:
     """The DAGs of one definition file; raises DpAirflowError with every error found."""
+    from dp_airflow.parse_cache import cached_translation
+    from dp_airflow.translate.render import render_dag
+
+    translation = cached_translation(path, translate_file)
+    return [render_dag(spec, runtime, catchup) for spec, runtime in translation]
+
+
+def pipeline_runtimes(path: Path) -> dict[str, PipelineRuntime]:
+    """DAG id → runtime for each pipeline of a definition file (for callbacks outside tasks)."""
+    return {spec.dag_id: runtime for spec, runtime in translate_file(path)}
+
+
+def translate_file(path: Path) -> list[tuple[DagSpec, PipelineRuntime]]:
+    """Plan and runtime of each pipeline in a definition file; raises with every error found."""
     from dp_airflow.definition.validate import validate_file
     from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
     from dp_airflow.schedule.pipeline import ScheduleError
     from dp_airflow.translate.plan import plan_pipeline
-    from dp_airflow.translate.render import render_dag
 
     result = validate_file(path, build_models=False)
     errors = [d for d in result.diagnostics if d.is_error]
     if errors or not result.definitions:
         lines = [d.render() for d in errors] or [f"{path}: no pipeline objects"]
         raise DefinitionImportError("\n".join(lines))
-    dags = []
+    out = []
     for definition, context in zip(result.definitions, result.contexts, strict=True):
         parameters, values = definition.parameters_by_id(), definition.value_texts()
         try:
@@ -98,6 +115,5 @@ def build_dags(path: Path, catchup: bool) -> list[DAG]:
             )
         except ScheduleError as exc:
             raise DefinitionImportError(f"{path}: {exc}") from None
-        spec = plan_pipeline(definition, context.resolved, str(path))
-        dags.append(render_dag(spec, runtime, catchup))
-    return dags
+        out.append((plan_pipeline(definition, context.resolved, str(path)), runtime))
+    return out

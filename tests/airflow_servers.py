@@ -1,4 +1,4 @@
-"""Real Airflow 3 components for end-to-end tests: api-server, dag-processor, scheduler.
+"""Real Airflow 3 components for end-to-end tests: api-server, dag-processor, scheduler, triggerer.
 
 Each runs as its own process group in a throwaway AIRFLOW_HOME with SQLite, bound to 127.0.0.1,
 and is stopped when the context exits.
@@ -54,7 +54,7 @@ def airflow_env(home: Path, dags: Path, port: int) -> dict[str, str]:
 def running_airflow(
     home: Path, dags: Path, extra_env: dict[str, str] | None = None
 ) -> Iterator[dict[str, str]]:
-    """Migrate the DB, start the three components, yield the environment, stop them."""
+    """Migrate the DB, start the four components, yield the environment, stop them."""
     airflow = shutil.which("airflow", path=str(Path(sys.executable).parent))
     assert airflow is not None, "airflow is not installed in the test environment"
     port = free_port()
@@ -65,6 +65,7 @@ def running_airflow(
         "api-server": [airflow, "api-server"],
         "dag-processor": [airflow, "dag-processor"],
         "scheduler": [airflow, "scheduler", "--skip-serve-logs"],
+        "triggerer": [airflow, "triggerer", "--skip-serve-logs"],
     }
     try:
         for name, command in commands.items():

@@ -19,6 +19,10 @@ OPERATORS = {
     "Exists": "`ExistsSensor` (S3 data nodes)",
 }
 NOT_YET = "not translated yet: its task fails saying so"
+ACTIONS = {
+    "SnsAlarm": "`SnsAlarmNotifier` on `onFail`/`onSuccess`; a deadline alert on `onLateAction`",
+    "Terminate": "on `onLateAction`: the late task fails as CANCELED instead of starting",
+}
 FAMILY = {
     Category.SCHEDULE: "the DAG's `DataPipelineTimetable` ([schedules](schedules.md))",
     Category.DATA_NODE: "data-flow edges between its writers and readers; its preconditions "
@@ -26,7 +30,7 @@ FAMILY = {
     Category.RESOURCE: "no task: its activities run on Airflow workers",
     Category.DATABASE: "used by SQL and copy activities (not yet)",
     Category.DATA_FORMAT: "settings of the copy it belongs to (not yet)",
-    Category.ACTION: "a notification on success, failure or lateness (not yet)",
+    Category.ACTION: "used by the object referring to it",
     Category.UTILITY: "settings of the object referring to it",
 }
 
@@ -35,6 +39,8 @@ def becomes(name: str, category: Category) -> str:
     """What a type becomes in Airflow today (kept in step with the render registry)."""
     if name in OPERATORS:
         return OPERATORS[name] + " ([runtime](runtime.md))"
+    if name in ACTIONS:
+        return ACTIONS[name] + " ([runtime](runtime.md))"
     if category in (Category.ACTIVITY, Category.PRECONDITION):
         return NOT_YET
     return FAMILY[category]

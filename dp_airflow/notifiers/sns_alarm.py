@@ -7,6 +7,8 @@ the Airflow AWS connection (``aws_default`` unless set).
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.sns import SnsHook
@@ -14,6 +16,9 @@ from airflow.sdk import BaseNotifier
 
 from dp_airflow.expressions.evaluate import render
 from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
+from dp_airflow.schedule.model import Instance
+
+log = logging.getLogger(__name__)
 
 
 class SnsAlarmNotifier(BaseNotifier):
@@ -42,15 +47,30 @@ class SnsAlarmNotifier(BaseNotifier):
             return
         exception = context.get("exception")
         extra = {"errorMessage": str(exception)} if exception is not None else {}
-        scope = self.pipeline.scope(self.alarm_id, instance, overrides, extra, node_id=self.node_id)
-        alarm = self.pipeline.objects[self.alarm_id]
-
-        def field(name: str) -> str:
-            value = render(alarm.value_text(name) or "", scope)
-            return value if isinstance(value, str) else ",".join(value)
-
-        topic, subject, message = field("topicArn"), field("subject"), field("message")
-        SnsHook(aws_conn_id=self.aws_conn_id).publish_to_target(  # type: ignore[no-untyped-call]
-            target_arn=topic, message=message, subject=subject
+        publish_alarm(
+            self.pipeline, self.alarm_id, self.node_id, instance, overrides, extra, self.aws_conn_id
         )
-        self.log.info("%s: published %s to %s", self.alarm_id, subject, topic)
+
+
+def publish_alarm(
+    pipeline: PipelineRuntime,
+    alarm_id: str,
+    node_id: str,
+    instance: Instance,
+    overrides: Mapping[str, tuple[str, ...]],
+    extra: Mapping[str, Any],
+    aws_conn_id: str | None = "aws_default",
+) -> None:
+    """Evaluate an SnsAlarm's fields for ``node_id``'s instance and publish it."""
+    scope = pipeline.scope(alarm_id, instance, overrides, extra, node_id=node_id)
+    alarm = pipeline.objects[alarm_id]
+
+    def field(name: str) -> str:
+        value = render(alarm.value_text(name) or "", scope)
+        return value if isinstance(value, str) else ",".join(value)
+
+    topic, subject, message = field("topicArn"), field("subject"), field("message")
+    SnsHook(aws_conn_id=aws_conn_id).publish_to_target(  # type: ignore[no-untyped-call]
+        target_arn=topic, message=message, subject=subject
+    )
+    log.info("%s: published %s to %s", alarm_id, subject, topic)

@@ -9,6 +9,7 @@ of ``*`` parameters and fields are registered with Airflow's secrets masker firs
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from airflow.sdk import BaseOperator
@@ -28,6 +29,10 @@ class EvaluatedFields:
     :param object_id: the Data Pipeline object this task runs.
     :param pipeline: the pipeline's runtime (evaluation scopes and schedules).
     :param consumer: for preconditions, the object waiting for them (``node`` in expressions).
+    :param cascade: ``failureAndRerunMode: cascade``: the task runs once its dependencies are
+        done (trigger rule ``all_done``) and fails as CASCADE_FAILED when one of them failed.
+    :param terminate_late_after: seconds after the scheduled start past which a ``Terminate``
+        ``onLateAction`` cancels the task (it fails without retrying) instead of starting it.
     """
 
     def __init__(
@@ -36,12 +41,18 @@ class EvaluatedFields:
         object_id: str,
         pipeline: PipelineRuntime,
         consumer: str | None = None,
+        cascade: bool = False,
+        terminate_late_after: int | None = None,
         **kwargs: Any,
     ) -> None:
+        if cascade:
+            kwargs["trigger_rule"] = "all_done"
         super().__init__(**kwargs)
         self.object_id = object_id
         self.pipeline = pipeline
         self.consumer = consumer
+        self.cascade = cascade
+        self.terminate_late_after = terminate_late_after
         self._instance: Instance | None = None
         self._overrides: dict[str, tuple[str, ...]] = {}
         """Parameter values of the run being rendered (kept for scopes built later)."""
@@ -65,6 +76,33 @@ class EvaluatedFields:
                 setattr(self, attribute, render(value, scope))
             elif isinstance(value, (list, tuple)):
                 setattr(self, attribute, list(render_values(tuple(value), scope)))
+
+    def pre_execute(self, context: Any) -> None:
+        if self.cascade:
+            self._cascade_from_dependencies(context)
+        if self.terminate_late_after is not None and self._instance is not None:
+            deadline = self._instance.scheduled_start + timedelta(seconds=self.terminate_late_after)
+            if datetime.now(UTC) > deadline:
+                raise AirflowFailException(
+                    f"{self.object_id}: CANCELED by Terminate: not started within "
+                    f"lateAfterTimeout ({self.terminate_late_after} s after "
+                    f"{self._instance.scheduled_start:%Y-%m-%dT%H:%M:%S})"
+                )
+
+    def _cascade_from_dependencies(self, context: Any) -> None:
+        ti = context["ti"]
+        upstream = sorted(getattr(self, "upstream_task_ids", ()))
+        if not upstream:
+            return
+        states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[ti.run_id], task_ids=upstream)
+        run_states: Mapping[str, Any] = states.get(ti.run_id, {})
+        failed = sorted(t for t, s in run_states.items() if s in ("failed", "upstream_failed"))
+        if failed:
+            raise AirflowFailException(
+                f"{self.object_id}: CASCADE_FAILED: its dependency {', '.join(failed)} failed"
+            )
+        if any(s == "skipped" for s in run_states.values()):
+            raise AirflowSkipException(f"{self.object_id}: a dependency was skipped")
 
     def runtime_fields(self, context: Mapping[str, Any]) -> dict[str, Any]:
         """Runtime fields beyond the schedule times (subclasses may add)."""

@@ -57,6 +57,11 @@ class TaskSpec:
     queue: str | None = None
     on_fail: tuple[str, ...] = ()
     on_success: tuple[str, ...] = ()
+    cascade: bool = False
+    """``failureAndRerunMode: cascade``: a failed dependency fails this task (CASCADE_FAILED)."""
+    late_after_seconds: int | None = None
+    """``lateAfterTimeout`` (not applied to on-demand pipelines)."""
+    on_late: tuple[str, ...] = ()
     consumer: str | None = None
     """For precondition sensors: the object the precondition belongs to (``node`` in
     expressions): the activity, or the data node whose readers wait for it."""
@@ -219,9 +224,14 @@ class _Common(TypedDict):
     timeout_seconds: int | None
     on_fail: tuple[str, ...]
     on_success: tuple[str, ...]
+    cascade: bool
+    late_after_seconds: int | None
+    on_late: tuple[str, ...]
 
 
 def _common(obj: ResolvedObject, task_id: str) -> _Common:
+    on_demand = (obj.value_text("scheduleType") or "").strip().lower() == "ondemand"
+    late = None if on_demand else _period_seconds(obj, "lateAfterTimeout")
     return {
         "task_id": task_id,
         "object_id": obj.id,
@@ -231,6 +241,9 @@ def _common(obj: ResolvedObject, task_id: str) -> _Common:
         "timeout_seconds": _period_seconds(obj, "attemptTimeout"),
         "on_fail": tuple(obj.ref_ids("onFail")),
         "on_success": tuple(obj.ref_ids("onSuccess")),
+        "cascade": (obj.value_text("failureAndRerunMode") or "").strip().lower() == "cascade",
+        "late_after_seconds": late,
+        "on_late": tuple(obj.ref_ids("onLateAction")) if late else (),
     }
 
 

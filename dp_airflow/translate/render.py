@@ -7,7 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from airflow.sdk import DAG, BaseOperator, Param
+from airflow.sdk.definitions.callback import AsyncCallback
+from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 
+from dp_airflow.notifiers.late_action import notify_late
 from dp_airflow.notifiers.sns_alarm import SnsAlarmNotifier
 from dp_airflow.operators.base import UnsupportedObjectOperator
 from dp_airflow.operators.preconditions import (
@@ -35,10 +38,47 @@ def _common(task: TaskSpec, runtime: PipelineRuntime) -> dict[str, Any]:
         "pipeline": runtime,
         "retries": task.retries,
         "retry_delay": timedelta(seconds=task.retry_delay_seconds),
+        "cascade": task.cascade,
     }
+    if any(_type_of(action, runtime) == "Terminate" for action in task.on_late):
+        kwargs["terminate_late_after"] = task.late_after_seconds
     if task.queue:
         kwargs["queue"] = task.queue
     return kwargs
+
+
+def _type_of(object_id: str, runtime: PipelineRuntime) -> str | None:
+    obj = runtime.objects.get(object_id)
+    return obj.type if obj is not None else None
+
+
+def _late_alerts(spec: DagSpec, runtime: PipelineRuntime) -> list[DeadlineAlert]:
+    """``onLateAction`` SnsAlarms: a deadline alert per late-checked object, measured from the
+    run's logical date (its scheduled start); it fires while the run is unfinished then."""
+    alerts = []
+    for task in spec.tasks:
+        if task.late_after_seconds is None:
+            continue
+        for action in task.on_late:
+            if _type_of(action, runtime) != "SnsAlarm":
+                continue
+            alerts.append(
+                DeadlineAlert(
+                    reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
+                    interval=timedelta(seconds=task.late_after_seconds),
+                    callback=AsyncCallback(
+                        notify_late,
+                        kwargs={
+                            "definition": spec.source_file,
+                            "dag_id": spec.dag_id,
+                            "alarm_id": action,
+                            "node_id": task.object_id,
+                        },
+                    ),
+                    name=f"{task.object_id} late ({action})",
+                )
+            )
+    return alerts
 
 
 def _alarms(ids: tuple[str, ...], task: TaskSpec, runtime: PipelineRuntime) -> list[Any]:
@@ -171,6 +211,8 @@ def render_dag(spec: DagSpec, runtime: PipelineRuntime, catchup: bool) -> DAG:
     arguments = dag_schedule_arguments(runtime.schedule, catchup)
     starts = [s.spec.start for s in runtime.schedule.schedules if not s.first_activation]
     start = min(starts) if starts else datetime(2000, 1, 1, tzinfo=UTC)
+    if alerts := _late_alerts(spec, runtime):
+        arguments["deadline"] = alerts
     with DAG(
         spec.dag_id,
         start_date=start,

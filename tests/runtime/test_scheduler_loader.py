@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,15 @@ LOADER = Path(__file__).parents[2] / "dags" / "dp_airflow_loader.py"
 
 
 @pytest.mark.slow
-def test_loader_pipeline_runs_under_the_scheduler(tmp_path: Path) -> None:
+def test_loader_pipeline_runs_under_the_scheduler(tmp_path: Path, aws) -> None:
+    # The late alarm travels scheduler (deadline missed) -> triggerer (callback) -> SNS -> SQS.
+    sns, sqs = aws("sns"), aws("sqs")
+    topic = sns.create_topic(Name="late")["TopicArn"]
+    queue = sqs.create_queue(QueueName="late-inbox")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     start = now - timedelta(minutes=20 + now.minute % 15)
     out = tmp_path / "ran.txt"
@@ -38,8 +47,19 @@ def test_loader_pipeline_runs_under_the_scheduler(tmp_path: Path) -> None:
             {
                 "id": "Hello",
                 "type": "ShellCommandActivity",
-                "command": f'echo "hello #{{@scheduledStartTime}} $1" >> {out}',
+                # Still running when the scheduler sees its deadline (long passed) missed.
+                "command": f'sleep 20; echo "hello #{{@scheduledStartTime}} $1" >> {out}',
                 "scriptArgument": "#{myWho}",
+                "lateAfterTimeout": "5 minutes",
+                "onLateAction": {"ref": "LateAlarm"},
+            },
+            {
+                "id": "LateAlarm",
+                "type": "SnsAlarm",
+                "topicArn": topic,
+                "role": "r",
+                "subject": "#{node.@id} late",
+                "message": "#{node.errorMessage}",
             },
         ],
         "parameters": [{"id": "myWho", "default": "world"}],
@@ -49,8 +69,15 @@ def test_loader_pipeline_runs_under_the_scheduler(tmp_path: Path) -> None:
     shutil.copy(LOADER, dags / LOADER.name)
     (dags / "hello.json").write_text(json.dumps(definition))
     # The instance lies in the past: only with catch-up on does the scheduler run it.
-    with running_airflow(tmp_path / "home", dags, {"AIRFLOW__DP_AIRFLOW__CATCHUP": "True"}):
+    extra = {
+        "AIRFLOW__DP_AIRFLOW__CATCHUP": "True",
+        "AIRFLOW_CONN_AWS_DEFAULT": os.environ["AIRFLOW_CONN_AWS_DEFAULT"],
+    }
+    late: list[dict] = []
+    with running_airflow(tmp_path / "home", dags, extra):
         deadline = time.monotonic() + 240
-        while time.monotonic() < deadline and not out.exists():
-            time.sleep(2)
+        while time.monotonic() < deadline and not (out.exists() and late):
+            received = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)
+            late += [json.loads(m["Body"]) for m in received.get("Messages", [])]
     assert out.read_text() == f"hello {start.strftime('%Y-%m-%dT%H:%M:%S')} world\n"
+    assert [m["Subject"] for m in late] == [f"@Hello_{start:%Y-%m-%dT%H:%M:%S} late"]

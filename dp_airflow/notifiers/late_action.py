@@ -1,0 +1,67 @@
+"""onLateAction SnsAlarm: the callback of the deadline alert a late-checked object becomes.
+
+Airflow runs it in the triggerer when a run is still unfinished ``lateAfterTimeout`` after its
+logical date (the scheduled start), with a small context: the DAG run as JSON. The definition is
+read again here (the triggerer holds no DAG objects); the alarm is evaluated for the late
+object's instance in that run, with ``node`` = that object and ``errorMessage`` saying it is late.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from dp_airflow.notifiers.sns_alarm import publish_alarm
+from dp_airflow.runtime.pipeline_runtime import param_overrides
+
+
+async def notify_late(
+    *,
+    definition: str,
+    dag_id: str,
+    alarm_id: str,
+    node_id: str,
+    context: dict[str, Any],
+    aws_conn_id: str | None = "aws_default",
+) -> None:
+    await asyncio.to_thread(_publish, definition, dag_id, alarm_id, node_id, context, aws_conn_id)
+
+
+def _publish(
+    definition: str,
+    dag_id: str,
+    alarm_id: str,
+    node_id: str,
+    context: dict[str, Any],
+    aws_conn_id: str | None,
+) -> None:
+    from dp_airflow.loader import pipeline_runtimes
+
+    runtime = pipeline_runtimes(Path(definition)).get(dag_id)
+    if runtime is None or alarm_id not in runtime.objects:
+        raise LookupError(f"{definition}: no pipeline {dag_id!r} with an alarm {alarm_id!r}")
+    run = context.get("dag_run") or {}
+    task_context = {
+        "data_interval_start": _moment(run.get("data_interval_start")),
+        "data_interval_end": _moment(run.get("data_interval_end")),
+        "dag_run": SimpleNamespace(
+            run_type=run.get("run_type") or "", run_after=_moment(run.get("run_after"))
+        ),
+    }
+    instance = runtime.instance_for(node_id, task_context)
+    if instance is None:
+        return
+    overrides = param_overrides(run.get("conf") or {})
+    late = {"errorMessage": f"{node_id} is late: the run was unfinished at its lateAfterTimeout"}
+    publish_alarm(runtime, alarm_id, node_id, instance, overrides, late, aws_conn_id)
+
+
+def _moment(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return None
