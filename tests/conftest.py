@@ -116,9 +116,9 @@ def postgres() -> Iterator[dict[str, Any]]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    initdb = [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"]
     subprocess.run(
-        [*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"]
-        + ["--no-sync", "-E", "UTF8"],
+        [*as_user, *initdb, "--no-sync", "-E", "UTF8"],
         check=True,
         capture_output=True,
     )

@@ -11,6 +11,9 @@ from dp_airflow.definition.slots import Kind
 
 OPERATORS = {
     "ShellCommandActivity": "`ShellCommandActivityOperator`",
+    "SqlActivity": "`SqlActivityOperator` (one transaction)",
+    "CopyActivity": "`CopyActivityOperator` (S3→S3, SQL→S3, S3→SQL)",
+    "RedshiftCopyActivity": "`RedshiftCopyActivityOperator` (staging table, insert modes)",
     "S3KeyExists": "`S3KeyExistsSensor` (the provider's S3KeySensor)",
     "S3PrefixNotEmpty": "`S3PrefixNotEmptySensor`",
     "ShellCommandPrecondition": "`ShellCommandPreconditionSensor`",
@@ -28,8 +31,8 @@ FAMILY = {
     Category.DATA_NODE: "data-flow edges between its writers and readers; its preconditions "
     "become one sensor",
     Category.RESOURCE: "no task: its activities run on Airflow workers",
-    Category.DATABASE: "used by SQL and copy activities (not yet)",
-    Category.DATA_FORMAT: "settings of the copy it belongs to (not yet)",
+    Category.DATABASE: "a connection for SQL and copy activities ([data](data-movement.md))",
+    Category.DATA_FORMAT: "the record format of the copy it belongs to",
     Category.ACTION: "used by the object referring to it",
     Category.UTILITY: "settings of the object referring to it",
 }

@@ -23,7 +23,14 @@ from dp_airflow.definition.objects.base import Category
 from dp_airflow.definition.raw import RawDefinition
 from dp_airflow.definition.slots import LiteralError, parse_integer, parse_period
 
-SUPPORTED_ACTIVITIES = frozenset({"ShellCommandActivity"})
+ACTIVITY_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "ShellCommandActivity": ("command", "scriptUri", "scriptArgument", "stage", "stdout", "stderr"),
+    "SqlActivity": ("script", "scriptUri", "scriptArgument"),
+    "CopyActivity": (),
+    "RedshiftCopyActivity": ("insertMode", "commandOptions", "transformSql"),
+}
+"""The fields each translated activity type passes to its operator (raw, evaluated per run)."""
+SUPPORTED_ACTIVITIES = frozenset(ACTIVITY_FIELDS)
 SUPPORTED_PRECONDITIONS = frozenset(
     {
         "ShellCommandPrecondition",
@@ -261,9 +268,8 @@ def _activity(
             arguments={"type": kind},
             **_common(obj, task_id),
         )
-    arguments = _fields(
-        obj, ("command", "scriptUri", "scriptArgument", "stage", "stdout", "stderr")
-    )
+    arguments = _fields(obj, ACTIVITY_FIELDS[kind])
+    arguments["database"] = list(obj.ref_ids("database"))
     arguments["inputs"] = list(obj.ref_ids("input"))
     arguments["outputs"] = list(obj.ref_ids("output"))
     if obj.ref_ids("runsOn"):

@@ -13,6 +13,7 @@ from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 from dp_airflow.notifiers.late_action import notify_late
 from dp_airflow.notifiers.sns_alarm import SnsAlarmNotifier
 from dp_airflow.operators.base import UnsupportedObjectOperator
+from dp_airflow.operators.copy_activity import CopyActivityOperator
 from dp_airflow.operators.preconditions import (
     DynamoDBDataExistsSensor,
     DynamoDBTableExistsSensor,
@@ -21,7 +22,9 @@ from dp_airflow.operators.preconditions import (
     S3PrefixNotEmptySensor,
     ShellCommandPreconditionSensor,
 )
+from dp_airflow.operators.redshift_copy_activity import RedshiftCopyActivityOperator
 from dp_airflow.operators.shell_command_activity import ShellCommandActivityOperator
+from dp_airflow.operators.sql_activity import SqlActivityOperator
 from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
 from dp_airflow.schedule.timetable import dag_schedule_arguments
 from dp_airflow.translate.plan import DagSpec, ParamSpec, TaskSpec
@@ -137,6 +140,40 @@ def _shell_command_activity(task: TaskSpec, runtime: PipelineRuntime) -> BaseOpe
     )
 
 
+def _first(value: object) -> str:
+    items = _arguments(value)
+    return items[0] if items else ""
+
+
+def _sql_activity(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+    return SqlActivityOperator(
+        database=_first(task.arguments.get("database")),
+        script=_text(task.arguments.get("script")),
+        script_uri=_text(task.arguments.get("scriptUri")),
+        script_argument=_arguments(task.arguments.get("scriptArgument")),
+        **_activity(task, runtime),
+    )
+
+
+def _copy_activity(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+    return CopyActivityOperator(
+        input_node=_first(task.arguments.get("inputs")),
+        output_node=_first(task.arguments.get("outputs")),
+        **_activity(task, runtime),
+    )
+
+
+def _redshift_copy_activity(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+    return RedshiftCopyActivityOperator(
+        input_node=_first(task.arguments.get("inputs")),
+        output_node=_first(task.arguments.get("outputs")),
+        insert_mode=str(task.arguments.get("insertMode", "")),
+        command_options=_arguments(task.arguments.get("commandOptions")),
+        transform_sql=_text(task.arguments.get("transformSql")),
+        **_activity(task, runtime),
+    )
+
+
 def _unsupported(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
     kwargs = _activity(task, runtime) if task.consumer is None else _common(task, runtime)
     kwargs["retries"] = 0
@@ -181,6 +218,9 @@ def _exists(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
 
 OPERATORS: Mapping[str, Callable[[TaskSpec, PipelineRuntime], BaseOperator]] = {
     "ShellCommandActivity": _shell_command_activity,
+    "SqlActivity": _sql_activity,
+    "CopyActivity": _copy_activity,
+    "RedshiftCopyActivity": _redshift_copy_activity,
     "S3KeyExists": _s3_key_exists,
     "S3PrefixNotEmpty": _s3_prefix_not_empty,
     "ShellCommandPrecondition": _shell_command_precondition,

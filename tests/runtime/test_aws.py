@@ -124,7 +124,7 @@ def test_an_untranslated_activity_fails_saying_so(tmp_path: Path, aws) -> None:
                 {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
                 {
                     "id": "Copy",
-                    "type": "CopyActivity",
+                    "type": "HiveCopyActivity",
                     "input": {"ref": "A"},
                     "output": {"ref": "B"},
                 },
@@ -133,12 +133,12 @@ def test_an_untranslated_activity_fails_saying_so(tmp_path: Path, aws) -> None:
             ]
         },
     )
-    assert "Copy (CopyActivity): not translated yet" in dag.doc_md
+    assert "Copy (HiveCopyActivity): not translated yet" in dag.doc_md
     run = dag.test()
     assert run.state == "failed"
     with pytest.raises(
         AirflowFailException,
-        match=r"^Copy: CopyActivity objects are not translated by dp-airflow yet$",
+        match=r"^Copy: HiveCopyActivity objects are not translated by dp-airflow yet$",
     ):
         dag.task_dict["Copy"].run_instance({}, None)
 

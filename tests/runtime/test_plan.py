@@ -48,7 +48,7 @@ def test_ids_names_defaults_and_report() -> None:
             {
                 "id": "Copy it",
                 "name": "Copy the data",
-                "type": "CopyActivity",
+                "type": "HiveCopyActivity",
                 "input": {"ref": "In"},
                 "output": {"ref": "Out"},
             },
@@ -67,7 +67,7 @@ def test_ids_names_defaults_and_report() -> None:
     )
     assert (task.retries, task.retry_delay_seconds, task.queue) == (2, 600, "wg")
     assert spec.report == (
-        "Copy it (CopyActivity): not translated yet; its task fails with that message",
+        "Copy it (HiveCopyActivity): not translated yet; its task fails with that message",
         "Box (Ec2Resource): no task; its activities run on Airflow workers",
     )
     assert list(spec.params) == ["myN"]  # secrets never become Params

@@ -1,0 +1,227 @@
+"""CopyActivity: S3 → S3, SQL → S3 and S3 → SQL, streamed with bounded memory.
+
+S3 → S3 with the same format and compression is a server-side copy (no bytes pass through the
+worker); otherwise records are converted on the way. Every S3 output is written by multipart
+upload and appears whole or not at all; when a directory copy fails part-way, the objects it
+already wrote are deleted. SQL → S3 reads through a server-side cursor. S3 → SQL inserts every
+record in one transaction. A rerun writes the same keys, so it gives the same result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from airflow.sdk.exceptions import AirflowFailException
+
+from dp_airflow.expressions.evaluate import render
+from dp_airflow.operators.base import DataPipelineOperator
+from dp_airflow.operators.s3_streams import list_objects, read_text, s3_text_output
+from dp_airflow.operators.sql_activity import DatabaseAccess
+from dp_airflow.operators.staging import directory_prefix
+from dp_airflow.schedule.model import Instance
+from dp_airflow.sql.databases import DatabaseError, connect
+from dp_airflow.sql.formats import FormatError, RecordFormat, record_format
+from dp_airflow.sql.script import driver_placeholders
+
+FETCH_ROWS = 10_000
+INSERT_BATCH = 1_000
+S3_NODES = frozenset({"S3DataNode"})
+SQL_NODES = frozenset({"SqlDataNode", "MySqlDataNode"})
+
+
+class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
+    """Copies the ``input`` data node's records to the ``output`` data node."""
+
+    template_fields: Sequence[str] = ()
+
+    def __init__(
+        self,
+        *,
+        input_node: str,
+        output_node: str,
+        aws_conn_id: str | None = "aws_default",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.input_node = input_node
+        self.output_node = output_node
+        self.aws_conn_id = aws_conn_id
+
+    # --- node fields -------------------------------------------------------------------------
+
+    def _field(self, node_id: str, name: str, instance: Instance) -> str | None:
+        text = self.pipeline.objects[node_id].value_text(name)
+        if text is None:
+            return None
+        value = render(text, self.node_scope(node_id, instance))
+        return value if isinstance(value, str) else ",".join(value)
+
+    def _format(self, node_id: str, instance: Instance) -> RecordFormat:
+        refs = self.pipeline.objects[node_id].ref_ids("dataFormat")
+        if not refs or refs[0] not in self.pipeline.objects:
+            return record_format(None, None, {})
+        fmt = self.pipeline.objects[refs[0]]
+        names = ("columnSeparator", "recordSeparator", "escapeChar")
+        fields = {n: v for n in names if (v := self._field(fmt.id, n, instance)) is not None}
+        try:
+            return record_format(fmt.id, fmt.type, fields)
+        except FormatError as exc:
+            raise AirflowFailException(str(exc)) from None
+
+    def _s3_location(self, node_id: str, instance: Instance) -> tuple[str, str, bool]:
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+        directory = self._field(node_id, "directoryPath", instance)
+        url = directory if directory is not None else self._field(node_id, "filePath", instance)
+        if not url:
+            raise AirflowFailException(f"{node_id}: neither directoryPath nor filePath is set")
+        bucket, key = S3Hook.parse_s3_url(url)
+        return (
+            bucket,
+            (directory_prefix(key) if directory is not None else key),
+            directory is not None,
+        )
+
+    # --- run ---------------------------------------------------------------------------------
+
+    def run_instance(self, context: Any, instance: Instance) -> None:
+        source = self.pipeline.objects[self.input_node].type or ""
+        target = self.pipeline.objects[self.output_node].type or ""
+        if source in S3_NODES and target in S3_NODES:
+            self._s3_to_s3(instance)
+        elif source in SQL_NODES and target in S3_NODES:
+            self._sql_to_s3(instance)
+        elif source in S3_NODES and target in SQL_NODES:
+            self._s3_to_sql(instance)
+        else:
+            raise AirflowFailException(
+                f"{self.object_id}: CopyActivity from {source} to {target} is not supported "
+                "(S3DataNode, SqlDataNode and MySqlDataNode in S3→S3, SQL→S3 and S3→SQL are)"
+            )
+
+    def _client(self) -> Any:
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+        return S3Hook(aws_conn_id=self.aws_conn_id).get_conn()
+
+    def _s3_to_s3(self, instance: Instance) -> None:
+        client = self._client()
+        in_bucket, in_key, in_dir = self._s3_location(self.input_node, instance)
+        out_bucket, out_key, out_dir = self._s3_location(self.output_node, instance)
+        keys = list_objects(client, in_bucket, in_key) if in_dir else [in_key]
+        if not out_dir and len(keys) != 1:
+            raise AirflowFailException(
+                f"{self.object_id}: {len(keys)} input files cannot be copied to the single "
+                f"filePath of {self.output_node}"
+            )
+        in_fmt, out_fmt = (
+            self._format(self.input_node, instance),
+            self._format(self.output_node, instance),
+        )
+        in_zip = self._field(self.input_node, "compression", instance)
+        out_zip = self._field(self.output_node, "compression", instance)
+        same = in_fmt == out_fmt and (in_zip or "none").lower() == (out_zip or "none").lower()
+        written: list[str] = []
+        try:
+            for key in keys:
+                name = key[len(in_key) :] if in_dir else key.rsplit("/", 1)[-1]
+                destination = out_key + name if out_dir else out_key
+                if same:  # server-side: boto3's managed copy (multipart copy past 8 MiB)
+                    client.copy({"Bucket": in_bucket, "Key": key}, out_bucket, destination)
+                else:
+                    with s3_text_output(client, out_bucket, destination, out_zip) as out:
+                        out_fmt.write_rows(
+                            in_fmt.read_rows(read_text(client, in_bucket, key, in_zip)), out
+                        )
+                written.append(destination)
+        except BaseException:
+            for key in written:  # a failed directory copy leaves nothing behind
+                client.delete_object(Bucket=out_bucket, Key=key)
+            raise
+        self.log.info(
+            "%s: copied %d object(s) %s to s3://%s/%s",
+            self.object_id,
+            len(written),
+            "server-side" if same else "converting records",
+            out_bucket,
+            out_key,
+        )
+
+    def _sql_node_target(self, node_id: str, instance: Instance) -> Any:
+        node = self.pipeline.objects[node_id]
+        refs = node.ref_ids("database")
+        target = self.database_target(refs[0] if refs else node_id, instance)
+        try:
+            return connect(target)
+        except DatabaseError as exc:
+            raise AirflowFailException(str(exc)) from None
+
+    def _table(self, node_id: str, instance: Instance) -> str:
+        table = self._field(node_id, "table", instance) or ""
+        schema = self._field(node_id, "schemaName", instance)
+        return f"{schema}.{table}" if schema else table
+
+    def _sql_to_s3(self, instance: Instance) -> None:
+        query = self._field(self.input_node, "selectQuery", instance) or (
+            f"SELECT * FROM {self._table(self.input_node, instance)}"
+        )
+        out_bucket, out_key, out_dir = self._s3_location(self.output_node, instance)
+        out_fmt = self._format(self.output_node, instance)
+        if out_dir:
+            out_key += f"part-00000.{out_fmt.extension}"
+        connection = self._sql_node_target(self.input_node, instance)
+        try:
+            with connection.cursor(name="dp_airflow_copy") as cursor:  # server-side cursor
+                cursor.itersize = FETCH_ROWS
+                cursor.execute(query)
+                client = self._client()
+                zipped = self._field(self.output_node, "compression", instance)
+                with s3_text_output(client, out_bucket, out_key, zipped) as out:
+                    count = out_fmt.write_rows(cursor, out)
+            connection.rollback()
+        finally:
+            connection.close()
+        self.log.info(
+            "%s: wrote %d row(s) to s3://%s/%s", self.object_id, count, out_bucket, out_key
+        )
+
+    def _s3_to_sql(self, instance: Instance) -> None:
+        from psycopg2.extras import execute_batch
+
+        in_bucket, in_key, in_dir = self._s3_location(self.input_node, instance)
+        in_fmt = self._format(self.input_node, instance)
+        in_zip = self._field(self.input_node, "compression", instance)
+        insert = self._field(self.output_node, "insertQuery", instance)
+        table = self._table(self.output_node, instance)
+        client = self._client()
+        keys = list_objects(client, in_bucket, in_key) if in_dir else [in_key]
+
+        def rows() -> Iterator[list[str | None]]:
+            for key in keys:
+                yield from in_fmt.read_rows(read_text(client, in_bucket, key, in_zip))
+
+        connection = self._sql_node_target(self.output_node, instance)
+        count = 0
+        try:
+            with connection, connection.cursor() as cursor:  # one transaction: all rows or none
+                batch: list[list[str | None]] = []
+                statement = None
+                for row in rows():
+                    if statement is None:
+                        statement = (
+                            driver_placeholders(insert)
+                            if insert
+                            else f"INSERT INTO {table} VALUES ({', '.join(['%s'] * len(row))})"
+                        )
+                    batch.append(row)
+                    if len(batch) >= INSERT_BATCH:
+                        execute_batch(cursor, statement, batch, page_size=INSERT_BATCH)
+                        count += len(batch)
+                        batch.clear()
+                if batch and statement is not None:
+                    execute_batch(cursor, statement, batch, page_size=INSERT_BATCH)
+                    count += len(batch)
+        finally:
+            connection.close()
+        self.log.info("%s: inserted %d row(s) into %s", self.object_id, count, self.output_node)

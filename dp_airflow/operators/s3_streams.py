@@ -1,0 +1,120 @@
+"""Streaming S3 reads and atomic streaming writes with bounded memory.
+
+A write is one S3 multipart upload: parts of ``PART_SIZE`` bytes are sent as they fill, and the
+object appears only when the upload completes; on any error the upload is aborted, so readers never
+see a partial object. Memory holds one part at a time, whatever the size.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+PART_SIZE = 8 * 1024 * 1024
+
+
+class MultipartWriter(io.RawIOBase):
+    """A binary file object uploading to ``s3://bucket/key``: ``commit`` makes the object
+    appear, ``abort`` discards every part sent."""
+
+    def __init__(self, client: Any, bucket: str, key: str, part_size: int = PART_SIZE) -> None:
+        super().__init__()
+        self.client, self.bucket, self.key, self.part_size = client, bucket, key, part_size
+        self._buffer = bytearray()
+        self._upload_id: str | None = None
+        self._parts: list[dict[str, Any]] = []
+        self.bytes_written = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        view = bytes(data)
+        self._buffer += view
+        self.bytes_written += len(view)
+        while len(self._buffer) >= self.part_size:
+            self._send(bytes(self._buffer[: self.part_size]))
+            del self._buffer[: self.part_size]
+        return len(view)
+
+    def _send(self, chunk: bytes) -> None:
+        if self._upload_id is None:
+            started = self.client.create_multipart_upload(Bucket=self.bucket, Key=self.key)
+            self._upload_id = started["UploadId"]
+        number = len(self._parts) + 1
+        sent = self.client.upload_part(
+            Bucket=self.bucket,
+            Key=self.key,
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=chunk,
+        )
+        self._parts.append({"PartNumber": number, "ETag": sent["ETag"]})
+
+    def commit(self) -> None:
+        if self._upload_id is None:  # small: one PUT is just as atomic
+            self.client.put_object(Bucket=self.bucket, Key=self.key, Body=bytes(self._buffer))
+        else:
+            if self._buffer:
+                self._send(bytes(self._buffer))
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=self.key,
+                UploadId=self._upload_id,
+                MultipartUpload={"Parts": self._parts},
+            )
+        self._buffer.clear()
+
+    def abort(self) -> None:
+        if self._upload_id is not None:
+            self.client.abort_multipart_upload(
+                Bucket=self.bucket, Key=self.key, UploadId=self._upload_id
+            )
+            self._upload_id = None
+        self._buffer.clear()
+
+
+@contextmanager
+def s3_text_output(
+    client: Any, bucket: str, key: str, compression: str | None
+) -> Iterator[io.TextIOWrapper[Any]]:
+    """A text stream that becomes ``s3://bucket/key`` (gzip when the node says so) if the block
+    ends without error, and nothing otherwise."""
+    raw = MultipartWriter(client, bucket, key)
+    zipped = gzip.GzipFile(fileobj=raw, mode="wb") if _gzip(compression) else None
+    binary: Any = zipped or raw
+    text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+    try:
+        yield text
+        text.flush()
+        text.detach()
+        if zipped is not None:
+            zipped.close()  # writes the gzip trailer into ``raw``; leaves ``raw`` open
+        raw.commit()
+    except BaseException:
+        raw.abort()
+        raise
+
+
+def _gzip(compression: str | None) -> bool:
+    return (compression or "none").strip().lower() == "gzip"
+
+
+def read_text(client: Any, bucket: str, key: str, compression: str | None) -> Iterator[str]:
+    """The object's lines, streamed (gunzipped when the node says gzip)."""
+    body = client.get_object(Bucket=bucket, Key=key)["Body"]
+    binary: Any = body
+    if _gzip(compression):
+        binary = gzip.GzipFile(fileobj=body, mode="rb")
+    yield from io.TextIOWrapper(binary, encoding="utf-8", newline="")
+
+
+def list_objects(client: Any, bucket: str, prefix: str) -> list[str]:
+    """Keys of the files under ``prefix`` (folder markers left out), in order."""
+    keys: list[str] = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys.extend(o["Key"] for o in page.get("Contents", []) if not o["Key"].endswith("/"))
+    return sorted(keys)

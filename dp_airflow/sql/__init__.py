@@ -1,0 +1,1 @@
+"""Databases, SQL scripts and record formats for the SQL and copy activities."""
