@@ -14,6 +14,11 @@ OPERATORS = {
     "SqlActivity": "`SqlActivityOperator` (one transaction)",
     "CopyActivity": "`CopyActivityOperator` (S3→S3, SQL→S3, S3→SQL)",
     "RedshiftCopyActivity": "`RedshiftCopyActivityOperator` (staging table, insert modes)",
+    "EmrActivity": "`EmrStepsOperator`: its `step`s on the runsOn cluster",
+    "HadoopActivity": "`EmrStepsOperator`: a jar step on the runsOn cluster",
+    "HiveActivity": "`EmrStepsOperator`: a Hive step with staged tables",
+    "PigActivity": "`EmrStepsOperator`: a Pig step with staged relations",
+    "HiveCopyActivity": "`EmrStepsOperator`: a generated Hive copy step",
     "S3KeyExists": "`S3KeyExistsSensor` (the provider's S3KeySensor)",
     "S3PrefixNotEmpty": "`S3PrefixNotEmptySensor`",
     "ShellCommandPrecondition": "`ShellCommandPreconditionSensor`",
@@ -40,6 +45,12 @@ FAMILY = {
 
 def becomes(name: str, category: Category) -> str:
     """What a type becomes in Airflow today (kept in step with the render registry)."""
+    if name == "EmrCluster":
+        return (
+            "`EmrClusterOperator` (setup) and the provider's `EmrTerminateJobFlowOperator` "
+            "(teardown) when EMR activities run on it; otherwise no task "
+            "([data movement](data-movement.md))"
+        )
     if name in OPERATORS:
         return OPERATORS[name] + " ([runtime](runtime.md))"
     if name in ACTIONS:

@@ -106,6 +106,7 @@ class Context:
 
 def validate_definition(definition: RawDefinition, sink: DiagnosticSink) -> Context:
     from dp_airflow.definition import (
+        rules_emr,
         rules_expressions,
         rules_graph,
         rules_limits,
@@ -126,6 +127,7 @@ def validate_definition(definition: RawDefinition, sink: DiagnosticSink) -> Cont
     rules_parameters.check(context)
     rules_limits.check(context)
     rules_expressions.check(context)
+    rules_emr.check(context)
     return context
 
 

@@ -112,6 +112,29 @@ class EvaluatedFields:
         """The scope of another object's instance in this run (a data node's paths)."""
         return self.pipeline.scope(node_id, instance, self._overrides)
 
+    def field_values(self, object_id: str, name: str, instance: Instance) -> list[str]:
+        """Every value of another object's field (a node, database or cluster), evaluated in
+        that object's scope for this run."""
+        effective = self.pipeline.objects[object_id].fields.get(name)
+        if effective is None:
+            return []
+        scope = self.node_scope(object_id, instance)
+        out: list[str] = []
+        for value in effective.field.values:
+            if value.text is None:
+                continue
+            rendered = render(value.text, scope)
+            out += [rendered] if isinstance(rendered, str) else list(rendered)
+        return out
+
+    def field_value(self, object_id: str, name: str, instance: Instance) -> str | None:
+        """The first value of another object's field, evaluated (None when unset)."""
+        text = self.pipeline.objects[object_id].value_text(name)
+        if text is None:
+            return None
+        rendered = render(text, self.node_scope(object_id, instance))
+        return rendered if isinstance(rendered, str) else ",".join(rendered)
+
     def skip_unless_scheduled(self) -> Instance:
         if self._instance is None:
             raise AirflowSkipException(
@@ -138,11 +161,11 @@ class UnsupportedObjectOperator(DataPipelineOperator):
     template_fields = ()
     ui_color = "#f8d7da"
 
-    def __init__(self, *, object_type: str, **kwargs: Any) -> None:
+    def __init__(self, *, object_type: str, reason: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.object_type = object_type
+        self.reason = reason
 
     def run_instance(self, context: Any, instance: Instance) -> Any:
-        raise AirflowFailException(
-            f"{self.object_id}: {self.object_type} objects are not translated by dp-airflow yet"
-        )
+        reason = self.reason or f"{self.object_type} objects are not translated by dp-airflow yet"
+        raise AirflowFailException(f"{self.object_id}: {reason}")

@@ -14,7 +14,6 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
-from dp_airflow.expressions.evaluate import render
 from dp_airflow.operators.base import DataPipelineOperator
 from dp_airflow.operators.s3_streams import list_objects, read_text, s3_text_output
 from dp_airflow.operators.sql_activity import DatabaseAccess
@@ -50,20 +49,13 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
 
     # --- node fields -------------------------------------------------------------------------
 
-    def _field(self, node_id: str, name: str, instance: Instance) -> str | None:
-        text = self.pipeline.objects[node_id].value_text(name)
-        if text is None:
-            return None
-        value = render(text, self.node_scope(node_id, instance))
-        return value if isinstance(value, str) else ",".join(value)
-
     def _format(self, node_id: str, instance: Instance) -> RecordFormat:
         refs = self.pipeline.objects[node_id].ref_ids("dataFormat")
         if not refs or refs[0] not in self.pipeline.objects:
             return record_format(None, None, {})
         fmt = self.pipeline.objects[refs[0]]
         names = ("columnSeparator", "recordSeparator", "escapeChar")
-        fields = {n: v for n in names if (v := self._field(fmt.id, n, instance)) is not None}
+        fields = {n: v for n in names if (v := self.field_value(fmt.id, n, instance)) is not None}
         try:
             return record_format(fmt.id, fmt.type, fields)
         except FormatError as exc:
@@ -72,8 +64,10 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
     def _s3_location(self, node_id: str, instance: Instance) -> tuple[str, str, bool]:
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
-        directory = self._field(node_id, "directoryPath", instance)
-        url = directory if directory is not None else self._field(node_id, "filePath", instance)
+        directory = self.field_value(node_id, "directoryPath", instance)
+        url = (
+            directory if directory is not None else self.field_value(node_id, "filePath", instance)
+        )
         if not url:
             raise AirflowFailException(f"{node_id}: neither directoryPath nor filePath is set")
         bucket, key = S3Hook.parse_s3_url(url)
@@ -119,8 +113,8 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
             self._format(self.input_node, instance),
             self._format(self.output_node, instance),
         )
-        in_zip = self._field(self.input_node, "compression", instance)
-        out_zip = self._field(self.output_node, "compression", instance)
+        in_zip = self.field_value(self.input_node, "compression", instance)
+        out_zip = self.field_value(self.output_node, "compression", instance)
         same = in_fmt == out_fmt and (in_zip or "none").lower() == (out_zip or "none").lower()
         written: list[str] = []
         try:
@@ -158,12 +152,12 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
             raise AirflowFailException(str(exc)) from None
 
     def _table(self, node_id: str, instance: Instance) -> str:
-        table = self._field(node_id, "table", instance) or ""
-        schema = self._field(node_id, "schemaName", instance)
+        table = self.field_value(node_id, "table", instance) or ""
+        schema = self.field_value(node_id, "schemaName", instance)
         return f"{schema}.{table}" if schema else table
 
     def _sql_to_s3(self, instance: Instance) -> None:
-        query = self._field(self.input_node, "selectQuery", instance) or (
+        query = self.field_value(self.input_node, "selectQuery", instance) or (
             f"SELECT * FROM {self._table(self.input_node, instance)}"
         )
         out_bucket, out_key, out_dir = self._s3_location(self.output_node, instance)
@@ -176,7 +170,7 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
                 cursor.itersize = FETCH_ROWS
                 cursor.execute(query)
                 client = self._client()
-                zipped = self._field(self.output_node, "compression", instance)
+                zipped = self.field_value(self.output_node, "compression", instance)
                 with s3_text_output(client, out_bucket, out_key, zipped) as out:
                     count = out_fmt.write_rows(cursor, out)
             connection.rollback()
@@ -191,8 +185,8 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
 
         in_bucket, in_key, in_dir = self._s3_location(self.input_node, instance)
         in_fmt = self._format(self.input_node, instance)
-        in_zip = self._field(self.input_node, "compression", instance)
-        insert = self._field(self.output_node, "insertQuery", instance)
+        in_zip = self.field_value(self.input_node, "compression", instance)
+        insert = self.field_value(self.output_node, "insertQuery", instance)
         table = self._table(self.output_node, instance)
         client = self._client()
         keys = list_objects(client, in_bucket, in_key) if in_dir else [in_key]

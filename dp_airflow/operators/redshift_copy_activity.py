@@ -61,14 +61,16 @@ class RedshiftCopyActivityOperator(CopyActivityOperator):
         database_refs = output.ref_ids("database")
         target = self.database_target(database_refs[0] if database_refs else output.id, instance)
         table = (
-            self._field(output.id, "tableName", instance)
-            or self._field(output.id, "table", instance)
+            self.field_value(output.id, "tableName", instance)
+            or self.field_value(output.id, "table", instance)
             or ""
         )
-        schema = self._field(output.id, "schemaName", instance)
+        schema = self.field_value(output.id, "schemaName", instance)
         qualified = f"{schema}.{table}" if schema else table
-        keys = self._values(output.id, "primaryKeys", instance)
-        create = self._field(output.id, "createTableSql", instance)
+        keys = [
+            k.strip() for k in self.field_values(output.id, "primaryKeys", instance) if k.strip()
+        ]
+        create = self.field_value(output.id, "createTableSql", instance)
         if target.uses_data_api:
             self._through_data_api(target, instance, qualified, keys, create)
             return
@@ -103,20 +105,6 @@ class RedshiftCopyActivityOperator(CopyActivityOperator):
 
     # --- pieces ------------------------------------------------------------------------------
 
-    def _values(self, node_id: str, name: str, instance: Instance) -> list[str]:
-        """Every value of a multi-valued field, evaluated."""
-        from dp_airflow.expressions.evaluate import render
-
-        effective = self.pipeline.objects[node_id].fields.get(name)
-        if effective is None:
-            return []
-        scope = self.node_scope(node_id, instance)
-        out: list[str] = []
-        for value in effective.field.values:
-            rendered = render(value.text or "", scope)
-            out += [rendered] if isinstance(rendered, str) else list(rendered)
-        return [v.strip() for v in out if v.strip()]
-
     def _merge(self, table: str, keys: list[str]) -> list[str]:
         try:
             return merge_statements(
@@ -142,11 +130,11 @@ class RedshiftCopyActivityOperator(CopyActivityOperator):
     def _source_url(self, instance: Instance) -> str:
         node = self.pipeline.objects[self.input_node]
         if node.type == "DynamoDBDataNode":
-            table = self._field(node.id, "tableName", instance)
-            percent = self._field(node.id, "readThroughputPercent", instance) or "0.25"
+            table = self.field_value(node.id, "tableName", instance)
+            percent = self.field_value(node.id, "readThroughputPercent", instance) or "0.25"
             ratio = max(1, min(200, round(float(percent) * 100)))
             return f"'dynamodb://{table}' READRATIO {ratio}"
-        manifest = self._field(node.id, "manifestFilePath", instance)
+        manifest = self.field_value(node.id, "manifestFilePath", instance)
         if manifest:
             return f"'{manifest}' MANIFEST"
         bucket, key, _ = self._s3_location(node.id, instance)
@@ -176,7 +164,7 @@ class RedshiftCopyActivityOperator(CopyActivityOperator):
         )
         client = self._client()
         bucket, key, is_dir = self._s3_location(node.id, instance)
-        zipped = self._field(node.id, "compression", instance)
+        zipped = self.field_value(node.id, "compression", instance)
         if zipped is None and any(o.strip().upper() == "GZIP" for o in self.command_options):
             zipped = "gzip"
         for each in list_objects(client, bucket, key) if is_dir else [key]:
@@ -197,7 +185,7 @@ class RedshiftCopyActivityOperator(CopyActivityOperator):
             (table, schema, schema),
         )
         columns = [row[0] for row in cursor.fetchall()]
-        source = self._field(self.input_node, "tableName", instance) or ""
+        source = self.field_value(self.input_node, "tableName", instance) or ""
         dynamodb = DynamoDBHook(aws_conn_id=self.aws_conn_id).conn.Table(source)
         rows: list[list[Any]] = []
         scan: dict[str, Any] = {}

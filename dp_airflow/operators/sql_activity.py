@@ -7,7 +7,6 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from dp_airflow.expressions.evaluate import render
 from dp_airflow.operators.base import DataPipelineOperator
 from dp_airflow.schedule.model import Instance
 from dp_airflow.sql.databases import DatabaseError, DatabaseTarget, connect, resolve_database
@@ -30,13 +29,11 @@ class DatabaseAccess:
     def database_target(self, object_id: str, instance: Instance) -> DatabaseTarget:
         operator: Any = self
         obj = operator.pipeline.objects[object_id]
-        scope = operator.node_scope(object_id, instance)
         fields: dict[str, str] = {}
         for name in DATABASE_FIELDS:
-            text = obj.value_text(name)
-            if text is not None:
-                value = render(text, scope)
-                fields[name] = value if isinstance(value, str) else ",".join(value)
+            value = operator.field_value(object_id, name, instance)
+            if value is not None:
+                fields[name] = value
         try:
             return resolve_database(object_id, fields, operator.dag_id, obj.type or "")
         except DatabaseError as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypedDict
 
@@ -28,9 +28,20 @@ ACTIVITY_FIELDS: Mapping[str, tuple[str, ...]] = {
     "SqlActivity": ("script", "scriptUri", "scriptArgument"),
     "CopyActivity": (),
     "RedshiftCopyActivity": ("insertMode", "commandOptions", "transformSql"),
+    "EmrActivity": (),
+    "HadoopActivity": (),
+    "HiveActivity": (),
+    "PigActivity": (),
+    "HiveCopyActivity": (),
 }
 """The fields each translated activity type passes to its operator (raw, evaluated per run)."""
 SUPPORTED_ACTIVITIES = frozenset(ACTIVITY_FIELDS)
+EMR_ACTIVITIES = frozenset(
+    {"EmrActivity", "HadoopActivity", "HiveActivity", "PigActivity", "HiveCopyActivity"}
+)
+"""Run as steps on the EmrCluster named by ``runsOn`` (their fields are read at run time)."""
+CLUSTER_KIND = "EmrCluster"
+CLUSTER_TEARDOWN_KIND = "EmrClusterTermination"
 SUPPORTED_PRECONDITIONS = frozenset(
     {
         "ShellCommandPrecondition",
@@ -69,6 +80,8 @@ class TaskSpec:
     late_after_seconds: int | None = None
     """``lateAfterTimeout`` (not applied to on-demand pipelines)."""
     on_late: tuple[str, ...] = ()
+    resource: str | None = None
+    """For EMR activities: the EmrCluster they run on; for cluster tasks: the cluster."""
     consumer: str | None = None
     """For precondition sensors: the object the precondition belongs to (``node`` in
     expressions): the activity, or the data node whose readers wait for it."""
@@ -133,6 +146,7 @@ def plan_pipeline(
             tasks.append(_sensor(objects[precondition_id], obj, sensor_id, before_checks, report))
             upstream.add(sensor_id)
         tasks.append(_activity(obj, task_ids[obj.id], tuple(sorted(upstream)), report))
+    tasks = _with_clusters(tasks, objects, task_ids, report)
     _report_unused(objects, report)
     params = _params(definition)
     return DagSpec(
@@ -144,6 +158,11 @@ def plan_pipeline(
         doc_md=_doc(definition, source_file, report),
         report=tuple(report),
     )
+
+
+def task_ids_by_object(objects: Mapping[str, ResolvedObject]) -> dict[str, str]:
+    """Object id → task id, as the plan assigns them (for the render step)."""
+    return _task_ids(objects)
 
 
 def _task_ids(objects: Mapping[str, ResolvedObject]) -> dict[str, str]:
@@ -259,6 +278,19 @@ def _activity(
 ) -> TaskSpec:
     kind = obj.type or ""
     queue = None if obj.ref_ids("runsOn") else obj.value_text("workerGroup")
+    if kind in EMR_ACTIVITIES and not obj.ref_ids("runsOn"):
+        reason = (
+            f"{kind} runs as steps on the EmrCluster named by runsOn; workerGroup {queue!r} "
+            "names a cluster dp-airflow does not manage"
+        )
+        report.append(f"{obj.id} ({kind}): {reason}; its task fails saying so")
+        return TaskSpec(
+            kind="Unsupported",
+            upstream=upstream,
+            queue=queue,
+            arguments={"type": kind, "reason": reason},
+            **_common(obj, task_id),
+        )
     if kind not in SUPPORTED_ACTIVITIES:
         report.append(f"{obj.id} ({kind}): not translated yet; its task fails with that message")
         return TaskSpec(
@@ -272,6 +304,16 @@ def _activity(
     arguments["database"] = list(obj.ref_ids("database"))
     arguments["inputs"] = list(obj.ref_ids("input"))
     arguments["outputs"] = list(obj.ref_ids("output"))
+    if kind in EMR_ACTIVITIES:
+        cluster = obj.ref_ids("runsOn")[0]
+        report.append(f"{obj.id}: steps on the cluster of {cluster}")
+        return TaskSpec(
+            kind=kind,
+            arguments=arguments,
+            upstream=upstream,
+            resource=cluster,
+            **_common(obj, task_id),
+        )
     if obj.ref_ids("runsOn"):
         report.append(
             f"{obj.id}: runsOn {obj.ref_ids('runsOn')[0]} -> runs on an Airflow worker "
@@ -307,9 +349,82 @@ def _sensor(
     )
 
 
+def _with_clusters(
+    tasks: list[TaskSpec],
+    objects: Mapping[str, ResolvedObject],
+    task_ids: Mapping[str, str],
+    report: list[str],
+) -> list[TaskSpec]:
+    """A setup task starting each EmrCluster its EMR activities run on, and a teardown ending it.
+
+    The setup waits for what its activities wait for, except tasks downstream of those
+    activities (so the cluster starts when the first of them could run, without a cycle).
+    """
+    by_cluster: dict[str, list[TaskSpec]] = {}
+    for task in tasks:
+        if task.kind in EMR_ACTIVITIES and task.resource is not None and task.resource in objects:
+            by_cluster.setdefault(task.resource, []).append(task)
+    if not by_cluster:
+        return tasks
+    downstream: dict[str, set[str]] = {}
+    for task in tasks:
+        for up in task.upstream:
+            downstream.setdefault(up, set()).add(task.task_id)
+    out = list(tasks)
+    for cluster_id, activities in sorted(by_cluster.items()):
+        cluster = objects[cluster_id]
+        setup_id = task_ids[cluster_id]
+        members = {a.task_id for a in activities}
+        after = _reachable(members, downstream)
+        waits = sorted({u for a in activities for u in a.upstream} - members - after)
+        out = [
+            replace(t, upstream=tuple(sorted({*t.upstream, setup_id})))
+            if t.task_id in members
+            else t
+            for t in out
+        ]
+        common = _common(cluster, setup_id)
+        common["display_name"] = f"{cluster.raw.name or cluster_id} (start)"
+        out.append(
+            TaskSpec(kind=CLUSTER_KIND, upstream=tuple(waits), resource=cluster_id, **common)
+        )
+        teardown = _common(cluster, f"{setup_id}__terminate")
+        teardown["display_name"] = f"{cluster.raw.name or cluster_id} (terminate)"
+        teardown["retries"] = 3
+        out.append(
+            TaskSpec(
+                kind=CLUSTER_TEARDOWN_KIND,
+                upstream=tuple(sorted({setup_id, *members})),
+                resource=cluster_id,
+                **teardown,
+            )
+        )
+        report.append(
+            f"{cluster_id} (EmrCluster): a setup task starts it, a teardown task terminates it "
+            f"after {', '.join(sorted(members))}, even when they fail"
+        )
+    return out
+
+
+def _reachable(start: set[str], downstream: Mapping[str, set[str]]) -> set[str]:
+    seen: set[str] = set()
+    todo = [d for s in start for d in downstream.get(s, ())]
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(downstream.get(node, ()))
+    return seen
+
+
 def _report_unused(objects: Mapping[str, ResolvedObject], report: list[str]) -> None:
+    clusters = {
+        o.ref_ids("runsOn")[0]
+        for o in objects.values()
+        if o.type in EMR_ACTIVITIES and o.ref_ids("runsOn")
+    }
     for obj in sorted(objects.values(), key=lambda o: o.id):
-        if _category(obj) is Category.RESOURCE:
+        if _category(obj) is Category.RESOURCE and obj.id not in clusters:
             report.append(f"{obj.id} ({obj.type}): no task; its activities run on Airflow workers")
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from airflow.providers.amazon.aws.operators.emr import EmrTerminateJobFlowOperator
 from airflow.sdk import DAG, BaseOperator, Param
 from airflow.sdk.definitions.callback import AsyncCallback
 from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
@@ -14,6 +15,7 @@ from dp_airflow.notifiers.late_action import notify_late
 from dp_airflow.notifiers.sns_alarm import SnsAlarmNotifier
 from dp_airflow.operators.base import UnsupportedObjectOperator
 from dp_airflow.operators.copy_activity import CopyActivityOperator
+from dp_airflow.operators.emr import EmrClusterOperator, EmrStepsOperator
 from dp_airflow.operators.preconditions import (
     DynamoDBDataExistsSensor,
     DynamoDBTableExistsSensor,
@@ -27,7 +29,14 @@ from dp_airflow.operators.shell_command_activity import ShellCommandActivityOper
 from dp_airflow.operators.sql_activity import SqlActivityOperator
 from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
 from dp_airflow.schedule.timetable import dag_schedule_arguments
-from dp_airflow.translate.plan import DagSpec, ParamSpec, TaskSpec
+from dp_airflow.translate.plan import (
+    CLUSTER_KIND,
+    CLUSTER_TEARDOWN_KIND,
+    DagSpec,
+    ParamSpec,
+    TaskSpec,
+    task_ids_by_object,
+)
 
 SENSOR_TIMEOUT = timedelta(days=7)
 """Without ``preconditionTimeout`` a precondition waits this long (Airflow's own default)."""
@@ -174,10 +183,45 @@ def _redshift_copy_activity(task: TaskSpec, runtime: PipelineRuntime) -> BaseOpe
     )
 
 
+def _cluster_task_id(task: TaskSpec, runtime: PipelineRuntime) -> str:
+    """The setup task of the task's EmrCluster (named like the cluster object's task)."""
+    return task_ids_by_object(runtime.objects)[task.resource or ""]
+
+
+def _emr_cluster(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+    return EmrClusterOperator(**_activity(task, runtime))
+
+
+def _emr_cluster_termination(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+    setup = _cluster_task_id(task, runtime)
+    return EmrTerminateJobFlowOperator(
+        task_id=task.task_id,
+        task_display_name=task.display_name,
+        job_flow_id=f"{{{{ ti.xcom_pull(task_ids='{setup}') }}}}",
+        retries=task.retries,
+        retry_delay=timedelta(seconds=60),
+    )
+
+
+def _emr_steps(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+    return EmrStepsOperator(
+        activity_type=task.kind,
+        cluster_object_id=task.resource or "",
+        cluster_task_id=_cluster_task_id(task, runtime),
+        inputs=_arguments(task.arguments.get("inputs")),
+        outputs=_arguments(task.arguments.get("outputs")),
+        **_activity(task, runtime),
+    )
+
+
 def _unsupported(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
     kwargs = _activity(task, runtime) if task.consumer is None else _common(task, runtime)
     kwargs["retries"] = 0
-    return UnsupportedObjectOperator(object_type=str(task.arguments.get("type")), **kwargs)
+    return UnsupportedObjectOperator(
+        object_type=str(task.arguments.get("type")),
+        reason=_text(task.arguments.get("reason")),
+        **kwargs,
+    )
 
 
 def _s3_key_exists(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
@@ -221,6 +265,13 @@ OPERATORS: Mapping[str, Callable[[TaskSpec, PipelineRuntime], BaseOperator]] = {
     "SqlActivity": _sql_activity,
     "CopyActivity": _copy_activity,
     "RedshiftCopyActivity": _redshift_copy_activity,
+    "EmrActivity": _emr_steps,
+    "HadoopActivity": _emr_steps,
+    "HiveActivity": _emr_steps,
+    "PigActivity": _emr_steps,
+    "HiveCopyActivity": _emr_steps,
+    CLUSTER_KIND: _emr_cluster,
+    CLUSTER_TEARDOWN_KIND: _emr_cluster_termination,
     "S3KeyExists": _s3_key_exists,
     "S3PrefixNotEmpty": _s3_prefix_not_empty,
     "ShellCommandPrecondition": _shell_command_precondition,
@@ -266,4 +317,9 @@ def render_dag(spec: DagSpec, runtime: PipelineRuntime, catchup: bool) -> DAG:
         for task in spec.tasks:
             for upstream in task.upstream:
                 tasks[upstream] >> tasks[task.task_id]
+        for task in spec.tasks:
+            if task.kind == CLUSTER_TEARDOWN_KIND:
+                # Runs when its activities are done, whatever their state, once the cluster
+                # started; the run's state still comes from the activities.
+                tasks[task.task_id].as_teardown(setups=tasks[_cluster_task_id(task, runtime)])
     return dag

@@ -90,8 +90,14 @@ def test_mapping_doc_is_generated_from_the_current_model() -> None:
 
 def test_mapping_doc_names_exactly_the_rendered_operators() -> None:
     from dp_airflow.definition.catalog import OPERATORS
-    from dp_airflow.translate.plan import SUPPORTED_ACTIVITIES, SUPPORTED_PRECONDITIONS
+    from dp_airflow.translate.plan import (
+        CLUSTER_KIND,
+        CLUSTER_TEARDOWN_KIND,
+        SUPPORTED_ACTIVITIES,
+        SUPPORTED_PRECONDITIONS,
+    )
     from dp_airflow.translate.render import OPERATORS as RENDERED
 
     assert set(OPERATORS) == SUPPORTED_ACTIVITIES | SUPPORTED_PRECONDITIONS
-    assert set(RENDERED) == SUPPORTED_ACTIVITIES | SUPPORTED_PRECONDITIONS | {"Unsupported"}
+    extra = {"Unsupported", CLUSTER_KIND, CLUSTER_TEARDOWN_KIND}
+    assert set(RENDERED) == SUPPORTED_ACTIVITIES | SUPPORTED_PRECONDITIONS | extra

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -114,7 +115,7 @@ def test_s3_preconditions_gate_the_activity(tmp_path: Path, aws) -> None:
 
 
 @pytest.mark.usefixtures("airflow_db")
-def test_an_untranslated_activity_fails_saying_so(tmp_path: Path, aws) -> None:
+def test_an_emr_activity_without_a_cluster_fails_saying_so(tmp_path: Path, aws) -> None:
     from airflow.sdk.exceptions import AirflowFailException
 
     dag = _dag(
@@ -133,12 +134,16 @@ def test_an_untranslated_activity_fails_saying_so(tmp_path: Path, aws) -> None:
             ]
         },
     )
-    assert "Copy (HiveCopyActivity): not translated yet" in dag.doc_md
+    reason = (
+        "HiveCopyActivity runs as steps on the EmrCluster named by runsOn; workerGroup 'wg' "
+        "names a cluster dp-airflow does not manage"
+    )
+    assert f"Copy (HiveCopyActivity): {reason}; its task fails saying so" in dag.doc_md
     run = dag.test()
     assert run.state == "failed"
     with pytest.raises(
         AirflowFailException,
-        match=r"^Copy: HiveCopyActivity objects are not translated by dp-airflow yet$",
+        match=f"^Copy: {re.escape(reason)}$",
     ):
         dag.task_dict["Copy"].run_instance({}, None)
 

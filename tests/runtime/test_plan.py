@@ -67,7 +67,9 @@ def test_ids_names_defaults_and_report() -> None:
     )
     assert (task.retries, task.retry_delay_seconds, task.queue) == (2, 600, "wg")
     assert spec.report == (
-        "Copy it (HiveCopyActivity): not translated yet; its task fails with that message",
+        "Copy it (HiveCopyActivity): HiveCopyActivity runs as steps on the EmrCluster named by "
+        "runsOn; workerGroup 'wg' names a cluster dp-airflow does not manage; its task fails "
+        "saying so",
         "Box (Ec2Resource): no task; its activities run on Airflow workers",
     )
     assert list(spec.params) == ["myN"]  # secrets never become Params

@@ -1,0 +1,51 @@
+"""EmrCluster settings that EMR no longer accepts: warnings, since the definition still reads.
+
+Retired instance families (first-generation types EMR no longer launches) and ``amiVersion``
+(EMR 3.x and earlier AMIs) are reported; the cluster request replaces them as
+``docs/data-movement.md`` says.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dp_airflow.definition.validate import Context
+
+RETIRED_FAMILIES = frozenset({"m1", "m2", "c1", "cc1", "cc2", "cg1", "cr1", "hi1", "hs1", "t1"})
+INSTANCE_FIELDS = ("masterInstanceType", "coreInstanceType", "taskInstanceType")
+DEFAULT_INSTANCE_TYPE = "m5.xlarge"
+
+
+def retired_instance_type(text: str) -> bool:
+    return text.strip().lower().split(".", 1)[0] in RETIRED_FAMILIES
+
+
+def check(context: Context) -> None:
+    for obj in context.resolved.values():
+        if obj.type != "EmrCluster":
+            continue
+        for name in INSTANCE_FIELDS:
+            effective = obj.fields.get(name)
+            text = obj.value_text(name)
+            if effective is None or text is None or "#{" in text or not retired_instance_type(text):
+                continue
+            context.sink.warning(
+                "emr-retired",
+                f"EMR no longer launches {text} instances; the cluster will use "
+                f"{DEFAULT_INSTANCE_TYPE} instead (set a current type to choose)",
+                object_id=obj.id,
+                field=name,
+                location=effective.field.location,
+            )
+        ami = obj.fields.get("amiVersion")
+        if ami is not None and "releaseLabel" not in obj.fields:  # both: already an error
+            context.sink.warning(
+                "emr-retired",
+                f"amiVersion {obj.value_text('amiVersion')!r} selects an EMR 3.x-or-older AMI, "
+                "which EMR no longer launches; the cluster will use the release in "
+                "releaseLabel, else emr-6.15.0",
+                object_id=obj.id,
+                field="amiVersion",
+                location=ami.field.location,
+            )

@@ -1,0 +1,1 @@
+"""EMR requests from Data Pipeline objects: clusters (RunJobFlow) and activity steps (pure data)."""
