@@ -22,6 +22,7 @@ from dp_airflow.definition.model import OBJECT_TYPES
 from dp_airflow.definition.objects.base import Category
 from dp_airflow.definition.raw import RawDefinition
 from dp_airflow.definition.slots import LiteralError, parse_integer, parse_period
+from dp_airflow.emr.dynamodb_tools import all_tool_steps
 
 ACTIVITY_FIELDS: Mapping[str, tuple[str, ...]] = {
     "ShellCommandActivity": ("command", "scriptUri", "scriptArgument", "stage", "stdout", "stderr"),
@@ -147,7 +148,7 @@ def plan_pipeline(
             upstream.add(sensor_id)
         tasks.append(_activity(obj, task_ids[obj.id], tuple(sorted(upstream)), report))
     tasks = _with_clusters(tasks, objects, task_ids, report)
-    _report_unused(objects, report)
+    _report_unused(objects, {t.resource for t in tasks if t.resource}, report)
     params = _params(definition)
     return DagSpec(
         dag_id=dag_id_for(source_file, definition.pipeline_name),
@@ -228,6 +229,11 @@ def _retries(obj: ResolvedObject) -> int:
         return DEFAULT_RETRIES
 
 
+def _texts(obj: ResolvedObject, name: str) -> list[str]:
+    effective = obj.fields.get(name)
+    return [v.text for v in effective.field.values if v.text] if effective else []
+
+
 def _fields(obj: ResolvedObject, names: tuple[str, ...]) -> dict[str, object]:
     out: dict[str, object] = {}
     for name in names:
@@ -278,7 +284,11 @@ def _activity(
 ) -> TaskSpec:
     kind = obj.type or ""
     queue = None if obj.ref_ids("runsOn") else obj.value_text("workerGroup")
-    if kind in EMR_ACTIVITIES and not obj.ref_ids("runsOn"):
+    if (
+        kind in EMR_ACTIVITIES
+        and not obj.ref_ids("runsOn")
+        and not (kind == "EmrActivity" and all_tool_steps(_texts(obj, "step")))
+    ):
         reason = (
             f"{kind} runs as steps on the EmrCluster named by runsOn; workerGroup {queue!r} "
             "names a cluster dp-airflow does not manage"
@@ -304,6 +314,13 @@ def _activity(
     arguments["database"] = list(obj.ref_ids("database"))
     arguments["inputs"] = list(obj.ref_ids("input"))
     arguments["outputs"] = list(obj.ref_ids("output"))
+    if kind == "EmrActivity" and all_tool_steps(_texts(obj, "step")):
+        arguments["dynamodb_tool"] = True
+        report.append(
+            f"{obj.id}: DynamoDB export/import steps run natively, without starting "
+            f"{obj.ref_ids('runsOn')[0] if obj.ref_ids('runsOn') else 'a cluster'}"
+        )
+        return TaskSpec(kind=kind, arguments=arguments, upstream=upstream, **_common(obj, task_id))
     if kind in EMR_ACTIVITIES:
         cluster = obj.ref_ids("runsOn")[0]
         report.append(f"{obj.id}: steps on the cluster of {cluster}")
@@ -417,12 +434,9 @@ def _reachable(start: set[str], downstream: Mapping[str, set[str]]) -> set[str]:
     return seen
 
 
-def _report_unused(objects: Mapping[str, ResolvedObject], report: list[str]) -> None:
-    clusters = {
-        o.ref_ids("runsOn")[0]
-        for o in objects.values()
-        if o.type in EMR_ACTIVITIES and o.ref_ids("runsOn")
-    }
+def _report_unused(
+    objects: Mapping[str, ResolvedObject], clusters: set[str], report: list[str]
+) -> None:
     for obj in sorted(objects.values(), key=lambda o: o.id):
         if _category(obj) is Category.RESOURCE and obj.id not in clusters:
             report.append(f"{obj.id} ({obj.type}): no task; its activities run on Airflow workers")

@@ -15,6 +15,7 @@ from dp_airflow.notifiers.late_action import notify_late
 from dp_airflow.notifiers.sns_alarm import SnsAlarmNotifier
 from dp_airflow.operators.base import UnsupportedObjectOperator
 from dp_airflow.operators.copy_activity import CopyActivityOperator
+from dp_airflow.operators.dynamodb_tools import DynamoDBExportImportOperator
 from dp_airflow.operators.emr import EmrClusterOperator, EmrStepsOperator
 from dp_airflow.operators.preconditions import (
     DynamoDBDataExistsSensor,
@@ -204,6 +205,8 @@ def _emr_cluster_termination(task: TaskSpec, runtime: PipelineRuntime) -> BaseOp
 
 
 def _emr_steps(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+    if task.arguments.get("dynamodb_tool"):
+        return DynamoDBExportImportOperator(**_activity(task, runtime))
     return EmrStepsOperator(
         activity_type=task.kind,
         cluster_object_id=task.resource or "",
