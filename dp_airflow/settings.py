@@ -17,3 +17,15 @@ CATCHUP = _flag("CATCHUP", default=False)
 """Run every missed instance when a pipeline's start lies in the past (Data Pipeline's
 backfill). Off by default: migrated pipelines usually start years back, and Data Pipeline itself
 refuses to activate a pipeline whose start is more than a day in the past."""
+
+
+def _number(name: str, default: float) -> float:
+    value = os.environ.get(f"AIRFLOW__DP_AIRFLOW__{name}")
+    try:
+        return float(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+EMR_POLL_SECONDS = _number("EMR_POLL_SECONDS", 30.0)
+"""How often EMR cluster and step states are checked while a task waits for them."""

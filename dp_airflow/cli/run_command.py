@@ -105,7 +105,8 @@ def _run(path: Path, at: Any, params: dict[str, tuple[str, ...]]) -> dict[str, A
     run = dag.test(logical_date=moment, run_conf=conf or None)
     objects: dict[str, str] = {}
     for ti in sorted(run.get_task_instances(), key=lambda t: (t.start_date is None, t.start_date)):
-        object_id = getattr(dag.task_dict[ti.task_id], "object_id", ti.task_id)
-        objects[object_id] = str(ti.state or "none")
+        object_id = getattr(dag.task_dict[ti.task_id], "object_id", None)
+        if object_id is not None:  # a cluster's teardown is not an object of its own
+            objects[object_id] = str(ti.state or "none")
     state = str(run.state)
     return {"dag_id": dag.dag_id, "state": state, "objects": objects}

@@ -18,6 +18,7 @@ from airflow.providers.amazon.aws.hooks.emr import EmrHook
 from airflow.providers.amazon.aws.links.emr import EmrClusterLink, EmrLogsLink
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
+from dp_airflow import settings
 from dp_airflow.definition.slots import LiteralError, parse_period
 from dp_airflow.emr import steps as emr_steps
 from dp_airflow.emr.cluster import configuration, job_flow_request
@@ -60,11 +61,15 @@ class _EmrBase(DataPipelineOperator):
     template_fields: Sequence[str] = ()
 
     def __init__(
-        self, *, aws_conn_id: str | None = "aws_default", poll_seconds: float = 30, **kwargs: Any
+        self,
+        *,
+        aws_conn_id: str | None = "aws_default",
+        poll_seconds: float | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.aws_conn_id = aws_conn_id
-        self.poll_seconds = poll_seconds
+        self.poll_seconds = settings.EMR_POLL_SECONDS if poll_seconds is None else poll_seconds
 
     def _hook(self, region: str | None) -> EmrHook:
         return EmrHook(aws_conn_id=self.aws_conn_id, region_name=region or None)

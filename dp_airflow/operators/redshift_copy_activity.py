@@ -143,8 +143,12 @@ class RedshiftCopyActivityOperator(CopyActivityOperator):
     def _redshift_copy(self, instance: Instance) -> str:
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook
         from airflow.providers.amazon.aws.utils.redshift import build_credentials_block
+        from airflow.sdk.log import mask_secret
 
         credentials = S3Hook(aws_conn_id=self.aws_conn_id).get_credentials()
+        for secret in (credentials.secret_key, credentials.token):
+            if secret:
+                mask_secret(secret)  # the COPY text carries them: never in logs or XCom
         options = " ".join(self.command_options)
         return (
             f"COPY staging FROM {self._source_url(instance)} "
