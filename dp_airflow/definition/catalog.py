@@ -5,6 +5,7 @@ Run ``python -m dp_airflow.definition.catalog > docs/mapping.md``; a test keeps 
 
 from __future__ import annotations
 
+from dp_airflow.definition.field_use import field_use
 from dp_airflow.definition.model import OBJECT_TYPES, field_specs
 from dp_airflow.definition.objects.base import Category
 from dp_airflow.definition.slots import Kind
@@ -24,7 +25,7 @@ OPERATORS = {
     "ShellCommandPrecondition": "`ShellCommandPreconditionSensor`",
     "DynamoDBTableExists": "`DynamoDBTableExistsSensor`",
     "DynamoDBDataExists": "`DynamoDBDataExistsSensor`",
-    "Exists": "`ExistsSensor` (S3 data nodes)",
+    "Exists": "`ExistsSensor` (S3, DynamoDB, SQL and Redshift nodes)",
 }
 NOT_YET = "not translated yet: its task fails saying so"
 ACTIONS = {
@@ -75,7 +76,8 @@ def render_markdown() -> str:
         "Generated from the model by `python -m dp_airflow.definition.catalog`; do not edit.",
         "Every object type and field below is read, validated (kind, multiplicity, required,",
         "one-of groups, references) and kept in the typed model. The last column says what the",
-        "object becomes in Airflow today.",
+        "object becomes in Airflow today; the last column of each field table what dp-airflow",
+        "does with the field.",
         "",
         "Every type also takes `parent` and user fields `my…` (kept as written; `*my…` are",
         "secrets). `@` fields are set by the service and refused in definitions.",
@@ -97,14 +99,17 @@ def render_markdown() -> str:
             lines += ["Exactly one of: " + "; ".join(groups) + ".", ""]
         if cls.not_allowed:
             lines += ["Not allowed: " + ", ".join(f"`{n}`" for n in cls.not_allowed) + ".", ""]
-        lines += ["| field | kind | multi | required |", "|---|---|---|---|"]
+        lines += [
+            "| field | kind | multi | required | what dp-airflow does |",
+            "|---|---|---|---|---|",
+        ]
         for field, spec in field_specs(cls).items():
             if field == "parent":
                 continue
             kind = _kind(spec.slot.kind, spec.slot.choices, spec.slot.targets)
             lines.append(
                 f"| `{field}` | {kind} | {'yes' if spec.slot.multi else ''} | "
-                f"{'yes' if spec.required else ''} |"
+                f"{'yes' if spec.required else ''} | {field_use(name, field) or ''} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -29,6 +29,23 @@ S3_NODES = frozenset({"S3DataNode"})
 SQL_NODES = frozenset({"SqlDataNode", "MySqlDataNode"})
 
 
+SINGLE_COPY_LIMIT = 5 * 1024**3
+"""S3 copies one object in one request up to 5 GiB; larger ones need a multipart copy."""
+
+
+def _server_side_copy(client: Any, bucket: str, key: str, out_bucket: str, out_key: str) -> None:
+    """Copy inside S3 (no bytes through the worker); atomic: the target appears when done."""
+    source = {"Bucket": bucket, "Key": key}
+    size = client.head_object(Bucket=bucket, Key=key)["ContentLength"]
+    if size <= SINGLE_COPY_LIMIT:
+        client.copy_object(CopySource=source, Bucket=out_bucket, Key=out_key)
+        return
+    from boto3.s3.transfer import TransferConfig
+
+    parts = TransferConfig(multipart_threshold=SINGLE_COPY_LIMIT, multipart_chunksize=512 * 1024**2)
+    client.copy(source, out_bucket, out_key, Config=parts)
+
+
 class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
     """Copies the ``input`` data node's records to the ``output`` data node."""
 
@@ -121,8 +138,8 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
             for key in keys:
                 name = key[len(in_key) :] if in_dir else key.rsplit("/", 1)[-1]
                 destination = out_key + name if out_dir else out_key
-                if same:  # server-side: boto3's managed copy (multipart copy past 8 MiB)
-                    client.copy({"Bucket": in_bucket, "Key": key}, out_bucket, destination)
+                if same:
+                    _server_side_copy(client, in_bucket, key, out_bucket, destination)
                 else:
                     with s3_text_output(client, out_bucket, destination, out_zip) as out:
                         out_fmt.write_rows(

@@ -15,6 +15,8 @@ from airflow.providers.amazon.aws.sensors.s3 import S3KeySensor
 from airflow.sdk import BaseSensorOperator
 
 from dp_airflow.operators.base import EvaluatedFields
+from dp_airflow.operators.sql_activity import DatabaseAccess
+from dp_airflow.schedule.model import Instance
 
 
 class S3KeyExistsSensor(EvaluatedFields, S3KeySensor):
@@ -125,9 +127,9 @@ class DynamoDBDataExistsSensor(_DynamoDBTableSensor):
         return bool(client.scan(TableName=self.table_name, Limit=1).get("Count", 0))
 
 
-class ExistsSensor(EvaluatedFields, BaseSensorOperator):
-    """``Exists``: the data node it belongs to exists (S3: its file, or an object under its
-    directory)."""
+class ExistsSensor(DatabaseAccess, EvaluatedFields, BaseSensorOperator):
+    """``Exists``: the data node it belongs to exists. S3: its file, or an object under its
+    directory; DynamoDB: its table; SQL and Redshift nodes: their table (``information_schema``)."""
 
     template_fields = ()
 
@@ -138,19 +140,68 @@ class ExistsSensor(EvaluatedFields, BaseSensorOperator):
     def poke(self, context: Any) -> bool:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from dp_airflow.operators import staging
-
         instance = self.skip_unless_scheduled()
         node = self.pipeline.objects.get(self.consumer or "")
-        if node is None or node.type != "S3DataNode":
-            kind = node.type if node is not None else "object"
+        kind = node.type if node is not None else None
+        if node is None or kind not in EXISTS_NODES:
             raise AirflowFailException(
-                f"{self.object_id}: Exists on a {kind} is not translated by dp-airflow yet"
+                f"{self.object_id}: Exists on a {kind or 'object'} is not translated by "
+                "dp-airflow yet"
             )
-        url, is_directory = staging.node_location(self.node_scope(node.id, instance))
+        if kind == "S3DataNode":
+            return self._s3_exists(node.id, instance)
+        if kind == "DynamoDBDataNode":
+            table = self.field_value(node.id, "tableName", instance) or ""
+            return _dynamodb_table_exists(self.aws_conn_id, table)
+        return self._sql_table_exists(node.id, instance)
+
+    def _s3_exists(self, node_id: str, instance: Instance) -> bool:
+        from dp_airflow.operators import staging
+
+        url, is_directory = staging.node_location(self.node_scope(node_id, instance))
         hook = S3Hook(aws_conn_id=self.aws_conn_id)
         bucket, key = S3Hook.parse_s3_url(url)
         if is_directory:
             prefix = staging.directory_prefix(key)
             return bool(hook.list_keys(bucket, prefix=prefix, max_items=1))
         return bool(hook.check_for_key(key, bucket))
+
+    def _sql_table_exists(self, node_id: str, instance: Instance) -> bool:
+        from dp_airflow.sql.databases import connect
+
+        node = self.pipeline.objects[node_id]
+        refs = node.ref_ids("database")
+        target = self.database_target(refs[0] if refs else node_id, instance)
+        table = (
+            self.field_value(node_id, "tableName", instance)
+            or self.field_value(node_id, "table", instance)
+            or ""
+        )
+        schema = self.field_value(node_id, "schemaName", instance)
+        connection = connect(target)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT 1 FROM information_schema.tables WHERE table_name = %s "
+                    "AND (%s IS NULL OR table_schema = %s)",
+                    (table, schema, schema),
+                )
+                return cursor.fetchone() is not None
+        finally:
+            connection.close()
+
+
+EXISTS_NODES = frozenset(
+    {"S3DataNode", "DynamoDBDataNode", "SqlDataNode", "MySqlDataNode", "RedshiftDataNode"}
+)
+
+
+def _dynamodb_table_exists(aws_conn_id: str | None, table: str) -> bool:
+    from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+
+    client = AwsBaseHook(aws_conn_id=aws_conn_id, client_type="dynamodb").get_conn()
+    try:
+        client.describe_table(TableName=table)
+    except client.exceptions.ResourceNotFoundException:
+        return False
+    return True

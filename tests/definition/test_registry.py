@@ -101,3 +101,16 @@ def test_mapping_doc_names_exactly_the_rendered_operators() -> None:
     assert set(OPERATORS) == SUPPORTED_ACTIVITIES | SUPPORTED_PRECONDITIONS
     extra = {"Unsupported", CLUSTER_KIND, CLUSTER_TEARDOWN_KIND}
     assert set(RENDERED) == SUPPORTED_ACTIVITIES | SUPPORTED_PRECONDITIONS | extra
+
+
+def test_every_field_of_every_type_says_what_dp_airflow_does() -> None:
+    from dp_airflow.definition.field_use import field_use
+    from dp_airflow.definition.model import OBJECT_TYPES, field_specs
+
+    missing = [
+        f"{name}.{field}"
+        for name, cls in OBJECT_TYPES.items()
+        for field in field_specs(cls)
+        if field != "parent" and not field_use(name, field)
+    ]
+    assert missing == []

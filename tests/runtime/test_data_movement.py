@@ -239,3 +239,46 @@ def test_primary_keys_from_the_redshift_node(tmp_path: Path, aws, pg: dict) -> N
     run = _dag(tmp_path, {"objects": objects}).test(logical_date=AT)
     assert _states(run) == {"Load": "success"}
     assert _query(pg, "SELECT id, note FROM orders ORDER BY id") == [(1, "new-1"), (2, "old-2")]
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_exists_on_sql_and_dynamodb_nodes(tmp_path: Path, aws, pg: dict) -> None:
+    aws("dynamodb").create_table(
+        TableName="events",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    _query(pg, "CREATE TABLE ready (id int)")
+    out = tmp_path / "ran.txt"
+    objects = [
+        {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg", "maximumRetries": "0"},
+        _database(pg),
+        {"id": "Present", "type": "Exists"},
+        {
+            "id": "Table",
+            "type": "SqlDataNode",
+            "database": {"ref": "Db"},
+            "table": "ready",
+            "precondition": {"ref": "Present"},
+        },
+        {
+            "id": "Events",
+            "type": "DynamoDBDataNode",
+            "tableName": "events",
+            "precondition": {"ref": "Present"},
+        },
+        {
+            "id": "Use",
+            "type": "ShellCommandActivity",
+            "command": f"echo ran > {out}",
+            "input": [{"ref": "Table"}, {"ref": "Events"}],
+        },
+    ]
+    run = _dag(tmp_path, {"objects": objects}).test(logical_date=AT)
+    assert _states(run) == {
+        "Events__Present": "success",
+        "Table__Present": "success",
+        "Use": "success",
+    }
+    assert out.read_text() == "ran\n"
