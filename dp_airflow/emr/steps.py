@@ -50,6 +50,8 @@ class NodeInfo:
     """``name TYPE`` entries of the node's data format."""
     separator: str = ","
     dynamodb_mapping: Mapping[str, str] = field(default_factory=dict)
+    export_format: bool = False
+    """A DynamoDBExportDataFormat: without columns the whole item is one ``map`` column."""
 
 
 def _step(
@@ -103,7 +105,23 @@ def _hive_columns(node: NodeInfo) -> str:
     return ", ".join(node.columns)
 
 
+ITEM_COLUMN = "item map<string,string>"
+EXPORT_SERDE = "org.apache.hadoop.hive.dynamodb.DynamoDBExportSerDe"
+DYNAMODB_HANDLER = "org.apache.hadoop.hive.dynamodb.DynamoDBStorageHandler"
+
+
 def hive_table_ddl(table: str, node: NodeInfo) -> str:
+    if node.export_format and not node.columns:  # sparse: the item as a map, as DP did
+        if node.kind == "DynamoDB":
+            return (
+                f"DROP TABLE IF EXISTS {table};\nCREATE EXTERNAL TABLE {table} ({ITEM_COLUMN}) "
+                f"STORED BY '{DYNAMODB_HANDLER}' "
+                f'TBLPROPERTIES ("dynamodb.table.name" = "{node.location}");'
+            )
+        return (
+            f"DROP TABLE IF EXISTS {table};\nCREATE EXTERNAL TABLE {table} ({ITEM_COLUMN}) "
+            f"ROW FORMAT SERDE '{EXPORT_SERDE}' LOCATION '{node.location}';"
+        )
     columns = _hive_columns(node)
     if node.kind == "DynamoDB":
         mapping = ",".join(f"{k}:{v}" for k, v in node.dynamodb_mapping.items()) or ",".join(
@@ -111,7 +129,7 @@ def hive_table_ddl(table: str, node: NodeInfo) -> str:
         )
         return (
             f"DROP TABLE IF EXISTS {table};\nCREATE EXTERNAL TABLE {table} ({columns}) "
-            "STORED BY 'org.apache.hadoop.hive.dynamodb.DynamoDBStorageHandler' "
+            f"STORED BY '{DYNAMODB_HANDLER}' "
             f'TBLPROPERTIES ("dynamodb.table.name" = "{node.location}", '
             f'"dynamodb.column.mapping" = "{mapping}");'
         )

@@ -53,7 +53,9 @@ class Environment:
             default = declared.get("default")
             supplied = tuple(v.text or "" for v in default.values) if default else None
         if supplied is None:
-            return None
+            optional = declared is not None and (declared.text("optional") or "").lower() == "true"
+            # Undocumented; chosen: an optional parameter left without a value reads as "".
+            return "" if optional else None
         kind = (declared.text("type") if declared else None) or "String"
         array = declared is not None and (declared.text("isArray") or "").lower() == "true"
         typed = tuple(_typed_parameter(v, kind) for v in supplied)

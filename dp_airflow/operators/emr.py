@@ -302,6 +302,9 @@ class EmrStepsOperator(_EmrBase):
         formats = [f for f in node.ref_ids("dataFormat") if f in self.pipeline.objects]
         columns: tuple[str, ...] = ()
         separator = ","
+        export = bool(formats) and self.pipeline.objects[formats[0]].type == (
+            "DynamoDBExportDataFormat"
+        )
         if formats:
             columns = tuple(self.field_values(formats[0], "column", instance))
             fmt_type = self.pipeline.objects[formats[0]].type
@@ -310,9 +313,9 @@ class EmrStepsOperator(_EmrBase):
             )
         if node.type == "DynamoDBDataNode":
             table = self.field_value(node_id, "tableName", instance) or ""
-            return NodeInfo(node_id, "DynamoDB", table, columns)
+            return NodeInfo(node_id, "DynamoDB", table, columns, export_format=export)
         directory = self.field_value(node_id, "directoryPath", instance)
         if directory is None:
             file_path = self.field_value(node_id, "filePath", instance) or ""
             directory = file_path.rsplit("/", 1)[0] + "/"
-        return NodeInfo(node_id, "S3", directory, columns, separator)
+        return NodeInfo(node_id, "S3", directory, columns, separator, export_format=export)

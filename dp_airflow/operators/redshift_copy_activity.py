@@ -58,6 +58,11 @@ class RedshiftCopyActivityOperator(CopyActivityOperator):
 
     def run_instance(self, context: Any, instance: Instance) -> None:
         output = self.pipeline.objects[self.output_node]
+        if output.type == "S3DataNode":
+            raise AirflowFailException(
+                f"{self.object_id}: unloading Redshift to S3 (an S3DataNode output) is not "
+                "translated by dp-airflow yet; loads into Redshift are"
+            )
         database_refs = output.ref_ids("database")
         target = self.database_target(database_refs[0] if database_refs else output.id, instance)
         table = (

@@ -394,8 +394,10 @@ def _with_clusters(
         members = {a.task_id for a in activities}
         after = _reachable(members, downstream)
         waits = sorted({u for a in activities for u in a.upstream} - members - after)
+        # Airflow requires trigger rule all_success right after a setup task, so cascade cannot
+        # apply to an EMR activity: its consumers of a failed dependency end upstream_failed.
         out = [
-            replace(t, upstream=tuple(sorted({*t.upstream, setup_id})))
+            replace(t, upstream=tuple(sorted({*t.upstream, setup_id})), cascade=False)
             if t.task_id in members
             else t
             for t in out

@@ -1,0 +1,106 @@
+"""Run the corpus samples of the data-movement kinds that translate, end to end, against moto.
+
+``python -m tests.runtime.corpus_runs`` rewrites corpus_runs.json; test_corpus_runs.py checks it.
+Each sample gets placeholder values for parameters left to activation time, and a seeded moto
+(every bucket its text names, an object at every input ``filePath``, a one-item table for every
+DynamoDB table). Retries are turned off and sensors give up after 5 s. EMR steps are finished by
+the test thread of test_emr. Databases are not reachable (their hosts are the samples' own), so
+samples needing one end with the connection error, which is recorded as the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from tests.runtime.corpus_data_movement import CORPUS, EXPECTED, _placeholder
+
+RUNS = Path(__file__).with_name("corpus_runs.json")
+
+
+def _document(path: Path) -> dict[str, Any]:
+    from dp_airflow.definition.convert import to_cli
+    from dp_airflow.definition.validate import validate_file
+
+    result = validate_file(path, build_models=False)
+    missing = {d.object_id for d in result.diagnostics if d.code == "parameter-missing-value"}
+    document = to_cli(result.definitions[0], reveal_secrets=True)
+    values = document.setdefault("values", {})
+    for parameter in sorted(p for p in missing if p):
+        values[parameter] = _placeholder(parameter)
+    return document
+
+
+def _seed(document: dict[str, Any], client: Any) -> None:
+    text = json.dumps(document)
+    s3, dynamodb = client("s3"), client("dynamodb")
+    buckets = set(re.findall(r"s3://([a-z0-9][a-z0-9.-]{2,62})", text)) | {"placeholder-bucket"}
+    for bucket in buckets:
+        with contextlib.suppress(Exception):  # a name moto refuses: the sample can't use it either
+            s3.create_bucket(Bucket=bucket)
+    tables = {"placeholder"} | set(
+        re.findall(r"DynamoDb(?:Export|Import),[^,]*,([A-Za-z0-9_.-]+)", text)
+    )
+    for key, value in document.get("values", {}).items():  # table names given as parameters
+        if "table" in key.lower() and isinstance(value, str):
+            tables.add(value)
+    for obj in document["objects"]:
+        table = obj.get("tableName")
+        if obj.get("type") == "DynamoDBDataNode" and isinstance(table, str) and "#{" not in table:
+            tables.add(table)
+    for name in tables:
+        with contextlib.suppress(Exception):  # already there
+            dynamodb.create_table(
+                TableName=name,
+                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            dynamodb.put_item(TableName=name, Item={"id": {"S": "1"}})
+    for obj in document["objects"]:
+        path = obj.get("filePath")
+        if isinstance(path, str) and path.startswith("s3://") and "#{" not in path:
+            bucket, _, key = path[5:].partition("/")
+            if bucket in buckets:
+                s3.put_object(Bucket=bucket, Key=key, Body=b"1,hello\n")
+
+
+def run_sample(path: Path, client: Any, reset: Any) -> dict[str, Any]:
+    import pendulum
+
+    from dp_airflow.loader import build_dags
+    from tests.conftest import sync_dag_to_db
+
+    reset()
+    document = _document(path)
+    _seed(document, client)
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "sample.json"
+        target.write_text(json.dumps(document))
+        (dag,) = build_dags(target, catchup=False)[:1]
+    for task in dag.tasks:
+        task.retries = 0
+        if hasattr(task, "poke_interval"):
+            task.poke_interval, task.timeout = 1, 5
+        if hasattr(task, "poll_seconds"):
+            task.poll_seconds = 0.2
+    sync_dag_to_db(dag)
+    run = dag.test(logical_date=pendulum.datetime(2024, 5, 6, tz="UTC"))
+    states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    return {"state": str(run.state), "tasks": dict(sorted(states.items()))}
+
+
+def samples() -> list[Path]:
+    expected = json.loads(EXPECTED.read_text())
+    return [
+        CORPUS / name for name, outcome in sorted(expected.items()) if outcome.startswith("dag")
+    ]
+
+
+if __name__ == "__main__":
+    print("run it through test_corpus_runs.py with DP_RECORD=1", file=sys.stderr)
