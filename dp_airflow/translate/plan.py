@@ -83,6 +83,8 @@ class TaskSpec:
     on_late: tuple[str, ...] = ()
     resource: str | None = None
     """For EMR activities: the EmrCluster they run on; for cluster tasks: the cluster."""
+    setup_task: str | None = None
+    """For EMR activities and a cluster's teardown: the task that starts the cluster."""
     consumer: str | None = None
     """For precondition sensors: the object the precondition belongs to (``node`` in
     expressions): the activity, or the data node whose readers wait for it."""
@@ -159,11 +161,6 @@ def plan_pipeline(
         doc_md=_doc(definition, source_file, report),
         report=tuple(report),
     )
-
-
-def task_ids_by_object(objects: Mapping[str, ResolvedObject]) -> dict[str, str]:
-    """Object id → task id, as the plan assigns them (for the render step)."""
-    return _task_ids(objects)
 
 
 def _task_ids(objects: Mapping[str, ResolvedObject]) -> dict[str, str]:
@@ -397,7 +394,12 @@ def _with_clusters(
         # Airflow requires trigger rule all_success right after a setup task, so cascade cannot
         # apply to an EMR activity: its consumers of a failed dependency end upstream_failed.
         out = [
-            replace(t, upstream=tuple(sorted({*t.upstream, setup_id})), cascade=False)
+            replace(
+                t,
+                upstream=tuple(sorted({*t.upstream, setup_id})),
+                setup_task=setup_id,
+                cascade=False,
+            )
             if t.task_id in members
             else t
             for t in out
@@ -415,6 +417,7 @@ def _with_clusters(
                 kind=CLUSTER_TEARDOWN_KIND,
                 upstream=tuple(sorted({setup_id, *members})),
                 resource=cluster_id,
+                setup_task=setup_id,
                 **teardown,
             )
         )

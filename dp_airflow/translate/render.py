@@ -36,7 +36,6 @@ from dp_airflow.translate.plan import (
     DagSpec,
     ParamSpec,
     TaskSpec,
-    task_ids_by_object,
 )
 
 SENSOR_TIMEOUT = timedelta(days=7)
@@ -184,17 +183,12 @@ def _redshift_copy_activity(task: TaskSpec, runtime: PipelineRuntime) -> BaseOpe
     )
 
 
-def _cluster_task_id(task: TaskSpec, runtime: PipelineRuntime) -> str:
-    """The setup task of the task's EmrCluster (named like the cluster object's task)."""
-    return task_ids_by_object(runtime.objects)[task.resource or ""]
-
-
 def _emr_cluster(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
     return EmrClusterOperator(**_activity(task, runtime))
 
 
 def _emr_cluster_termination(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
-    setup = _cluster_task_id(task, runtime)
+    setup = task.setup_task
     return EmrTerminateJobFlowOperator(
         task_id=task.task_id,
         task_display_name=task.display_name,
@@ -210,7 +204,7 @@ def _emr_steps(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
     return EmrStepsOperator(
         activity_type=task.kind,
         cluster_object_id=task.resource or "",
-        cluster_task_id=_cluster_task_id(task, runtime),
+        cluster_task_id=task.setup_task or "",
         inputs=_arguments(task.arguments.get("inputs")),
         outputs=_arguments(task.arguments.get("outputs")),
         **_activity(task, runtime),
@@ -324,5 +318,5 @@ def render_dag(spec: DagSpec, runtime: PipelineRuntime, catchup: bool) -> DAG:
             if task.kind == CLUSTER_TEARDOWN_KIND:
                 # Runs when its activities are done, whatever their state, once the cluster
                 # started; the run's state still comes from the activities.
-                tasks[task.task_id].as_teardown(setups=tasks[_cluster_task_id(task, runtime)])
+                tasks[task.task_id].as_teardown(setups=tasks[task.setup_task or ""])
     return dag
