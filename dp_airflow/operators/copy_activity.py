@@ -160,17 +160,14 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
         )
 
     def _sql_node_target(self, node_id: str, instance: Instance) -> Any:
-        node = self.pipeline.objects[node_id]
-        refs = node.ref_ids("database")
-        target = self.database_target(refs[0] if refs else node_id, instance)
+        target = self.node_database_target(node_id, instance)
         try:
             return connect(target)
         except DatabaseError as exc:
             raise AirflowFailException(str(exc)) from None
 
     def _table(self, node_id: str, instance: Instance) -> str:
-        table = self.field_value(node_id, "table", instance) or ""
-        schema = self.field_value(node_id, "schemaName", instance)
+        table, schema = self.node_table(node_id, instance)
         return f"{schema}.{table}" if schema else table
 
     def _sql_to_s3(self, instance: Instance) -> None:

@@ -18,6 +18,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from dp_airflow.emr.dynamodb_tools import ToolStep, from_tool_json, parse_tool_step, to_tool_json
 from dp_airflow.operators.base import DataPipelineOperator
+from dp_airflow.operators.dynamodb_client import dynamodb_client
 from dp_airflow.operators.s3_streams import list_objects, read_text, s3_text_output
 from dp_airflow.operators.staging import directory_prefix
 from dp_airflow.schedule.model import Instance
@@ -64,11 +65,9 @@ class DynamoDBExportImportOperator(DataPipelineOperator):
                 self._import(step)
 
     def _clients(self) -> tuple[Any, Any]:
-        from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
-        # The plain client: a resource's client converts items to Python types.
-        dynamodb = AwsBaseHook(aws_conn_id=self.aws_conn_id, client_type="dynamodb").get_conn()
+        dynamodb = dynamodb_client(self.aws_conn_id)
         return dynamodb, S3Hook(aws_conn_id=self.aws_conn_id).get_conn()
 
     def _limit(self, dynamodb: Any, step: ToolStep, kind: str) -> CapacityLimiter:

@@ -15,6 +15,7 @@ from airflow.providers.amazon.aws.sensors.s3 import S3KeySensor
 from airflow.sdk import BaseSensorOperator
 
 from dp_airflow.operators.base import EvaluatedFields
+from dp_airflow.operators.dynamodb_client import dynamodb_client, dynamodb_table_exists
 from dp_airflow.operators.sql_activity import DatabaseAccess
 from dp_airflow.schedule.model import Instance
 
@@ -78,7 +79,8 @@ class ShellCommandPreconditionSensor(EvaluatedFields, BaseSensorOperator):
 
 
 class _DynamoDBTableSensor(EvaluatedFields, BaseSensorOperator):
-    """Base of the DynamoDB preconditions: the evaluated ``tableName``, through DynamoDBHook."""
+    """Base of the DynamoDB preconditions: the evaluated ``tableName``, through the AWS
+    connection."""
 
     template_fields = ("table_name",)
 
@@ -90,16 +92,10 @@ class _DynamoDBTableSensor(EvaluatedFields, BaseSensorOperator):
         self.aws_conn_id = aws_conn_id
 
     def _client(self) -> Any:
-        from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
-
-        return DynamoDBHook(aws_conn_id=self.aws_conn_id).conn.meta.client
+        return dynamodb_client(self.aws_conn_id)
 
     def _exists(self, client: Any) -> bool:
-        try:
-            client.describe_table(TableName=self.table_name)
-        except client.exceptions.ResourceNotFoundException:
-            return False
-        return True
+        return dynamodb_table_exists(client, self.table_name)
 
 
 class DynamoDBTableExistsSensor(_DynamoDBTableSensor):
@@ -152,7 +148,7 @@ class ExistsSensor(DatabaseAccess, EvaluatedFields, BaseSensorOperator):
             return self._s3_exists(node.id, instance)
         if kind == "DynamoDBDataNode":
             table = self.field_value(node.id, "tableName", instance) or ""
-            return _dynamodb_table_exists(self.aws_conn_id, table)
+            return dynamodb_table_exists(dynamodb_client(self.aws_conn_id), table)
         return self._sql_table_exists(node.id, instance)
 
     def _s3_exists(self, node_id: str, instance: Instance) -> bool:
@@ -167,26 +163,14 @@ class ExistsSensor(DatabaseAccess, EvaluatedFields, BaseSensorOperator):
         return bool(hook.check_for_key(key, bucket))
 
     def _sql_table_exists(self, node_id: str, instance: Instance) -> bool:
-        from dp_airflow.sql.databases import connect
+        from dp_airflow.sql.databases import connect, table_exists
 
-        node = self.pipeline.objects[node_id]
-        refs = node.ref_ids("database")
-        target = self.database_target(refs[0] if refs else node_id, instance)
-        table = (
-            self.field_value(node_id, "tableName", instance)
-            or self.field_value(node_id, "table", instance)
-            or ""
-        )
-        schema = self.field_value(node_id, "schemaName", instance)
+        target = self.node_database_target(node_id, instance)
+        table, schema = self.node_table(node_id, instance)
         connection = connect(target)
         try:
             with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT 1 FROM information_schema.tables WHERE table_name = %s "
-                    "AND (%s IS NULL OR table_schema = %s)",
-                    (table, schema, schema),
-                )
-                return cursor.fetchone() is not None
+                return table_exists(cursor, table, schema)
         finally:
             connection.close()
 
@@ -194,14 +178,3 @@ class ExistsSensor(DatabaseAccess, EvaluatedFields, BaseSensorOperator):
 EXISTS_NODES = frozenset(
     {"S3DataNode", "DynamoDBDataNode", "SqlDataNode", "MySqlDataNode", "RedshiftDataNode"}
 )
-
-
-def _dynamodb_table_exists(aws_conn_id: str | None, table: str) -> bool:
-    from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
-
-    client = AwsBaseHook(aws_conn_id=aws_conn_id, client_type="dynamodb").get_conn()
-    try:
-        client.describe_table(TableName=table)
-    except client.exceptions.ResourceNotFoundException:
-        return False
-    return True

@@ -25,7 +25,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from dp_airflow.operators.copy_activity import CopyActivityOperator
 from dp_airflow.operators.s3_streams import list_objects, read_text
 from dp_airflow.schedule.model import Instance
-from dp_airflow.sql.databases import DatabaseError, DatabaseTarget, connect
+from dp_airflow.sql.databases import DatabaseError, DatabaseTarget, connect, table_exists
 from dp_airflow.sql.merge import MergeError, copy_options, merge_statements, quote_table
 
 PRIMARY_KEY_QUERY = """
@@ -63,14 +63,8 @@ class RedshiftCopyActivityOperator(CopyActivityOperator):
                 f"{self.object_id}: unloading Redshift to S3 (an S3DataNode output) is not "
                 "translated by dp-airflow yet; loads into Redshift are"
             )
-        database_refs = output.ref_ids("database")
-        target = self.database_target(database_refs[0] if database_refs else output.id, instance)
-        table = (
-            self.field_value(output.id, "tableName", instance)
-            or self.field_value(output.id, "table", instance)
-            or ""
-        )
-        schema = self.field_value(output.id, "schemaName", instance)
+        target = self.node_database_target(output.id, instance)
+        table, schema = self.node_table(output.id, instance)
         qualified = f"{schema}.{table}" if schema else table
         keys = [
             k.strip() for k in self.field_values(output.id, "primaryKeys", instance) if k.strip()
@@ -85,7 +79,7 @@ class RedshiftCopyActivityOperator(CopyActivityOperator):
             raise AirflowException(str(exc)) from None
         try:
             with connection, connection.cursor() as cursor:
-                if create and not self._exists(cursor, table, schema):
+                if create and not table_exists(cursor, table, schema):
                     cursor.execute(create)
                 keys = keys or self._declared_keys(cursor, table, schema)
                 statements = self._merge(qualified, keys)
@@ -117,15 +111,6 @@ class RedshiftCopyActivityOperator(CopyActivityOperator):
             )
         except MergeError as exc:
             raise AirflowFailException(str(exc)) from None
-
-    @staticmethod
-    def _exists(cursor: Any, table: str, schema: str | None) -> bool:
-        cursor.execute(
-            "SELECT 1 FROM information_schema.tables WHERE table_name = %s "
-            "AND (%s IS NULL OR table_schema = %s)",
-            (table, schema, schema),
-        )
-        return cursor.fetchone() is not None
 
     @staticmethod
     def _declared_keys(cursor: Any, table: str, schema: str | None) -> list[str]:

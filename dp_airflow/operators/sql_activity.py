@@ -39,6 +39,23 @@ class DatabaseAccess:
         except DatabaseError as exc:
             raise AirflowFailException(str(exc)) from None
 
+    def node_database_target(self, node_id: str, instance: Instance) -> DatabaseTarget:
+        """The database of a SQL or Redshift data node: its ``database``, else its own
+        connection fields."""
+        operator: Any = self
+        refs = operator.pipeline.objects[node_id].ref_ids("database")
+        return self.database_target(refs[0] if refs else node_id, instance)
+
+    def node_table(self, node_id: str, instance: Instance) -> tuple[str, str | None]:
+        """(table, schema) of a SQL or Redshift data node (``tableName`` or ``table``)."""
+        operator: Any = self
+        table = (
+            operator.field_value(node_id, "tableName", instance)
+            or operator.field_value(node_id, "table", instance)
+            or ""
+        )
+        return table, operator.field_value(node_id, "schemaName", instance)
+
 
 def run_statements(connection: Any, script: Sequence[Statement], object_id: str) -> None:
     """Every statement in one transaction; a failure rolls all back and names the statement."""

@@ -176,3 +176,13 @@ def connect(target: DatabaseTarget) -> Any:
             f"{target.object_id}: cannot connect to {target.engine} at "
             f"{target.host}:{target.port}/{target.dbname} as {target.user!r}: {exc}".strip()
         ) from None
+
+
+def table_exists(cursor: Any, table: str, schema: str | None) -> bool:
+    """Whether ``[schema.]table`` exists (``information_schema``: PostgreSQL and Redshift)."""
+    cursor.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_name = %s "
+        "AND (%s IS NULL OR table_schema = %s)",
+        (table, schema, schema),
+    )
+    return cursor.fetchone() is not None
