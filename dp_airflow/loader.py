@@ -88,7 +88,9 @@ def build_dags(path: Path, catchup: bool) -> list[DAG]:
 
 def pipeline_runtimes(path: Path) -> dict[str, PipelineRuntime]:
     """DAG id → runtime for each pipeline of a definition file (for callbacks outside tasks)."""
-    return {spec.dag_id: runtime for spec, runtime in translate_file(path)}
+    from dp_airflow.parse_cache import cached_translation
+
+    return {spec.dag_id: runtime for spec, runtime in cached_translation(path, translate_file)}
 
 
 def translate_file(path: Path) -> list[tuple[DagSpec, PipelineRuntime]]:
