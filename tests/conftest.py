@@ -44,6 +44,21 @@ def sync_dag_to_db(dag: Any, bundle_name: str = "dags-folder") -> Any:
     return dag
 
 
+def task_states(run: Any) -> dict[str, str]:
+    """Task id → final state of a DAG run."""
+    return {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+
+
+def sns_inbox(aws: Any, topic_name: str, queue_name: str) -> tuple[str, str]:
+    """An SNS topic with an SQS queue subscribed to it: (topic ARN, queue URL)."""
+    sns, sqs = aws("sns"), aws("sqs")
+    topic = sns.create_topic(Name=topic_name)["TopicArn"]
+    queue = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=attributes["Attributes"]["QueueArn"])
+    return topic, queue
+
+
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     """A moto server on 127.0.0.1, wired in as Airflow's ``aws_default`` connection."""

@@ -11,6 +11,7 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 CORPUS = Path(__file__).parents[3] / "shared" / "corpus"
 EXPECTED = Path(__file__).with_name("corpus_data_movement.json")
@@ -45,7 +46,6 @@ def outcome(path: Path) -> str:
     """``dag`` (with the task kinds), ``dag with placeholder parameters``, or why not."""
     from airflow.serialization.serialized_objects import DagSerialization
 
-    from dp_airflow.definition.convert import to_cli
     from dp_airflow.definition.validate import validate_file
     from dp_airflow.errors import DpAirflowError
     from dp_airflow.loader import build_dags
@@ -62,10 +62,7 @@ def outcome(path: Path) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         target = path
         if missing or path.suffix != ".json" or len(result.definitions) > 1:
-            document = to_cli(result.definitions[0], reveal_secrets=True)
-            values = document.setdefault("values", {})
-            for parameter in sorted(p for p in missing if p):
-                values[parameter] = _placeholder(parameter)
+            document = with_placeholders(result.definitions[0], missing)
             target = Path(tmp) / "sample.json"
             target.write_text(json.dumps(document))
             if missing:
@@ -78,6 +75,17 @@ def outcome(path: Path) -> str:
     for dag in dags:
         DagSerialization.to_dict(dag)
     return f"{prefix}: {', '.join(kinds)}"
+
+
+def with_placeholders(definition: Any, missing: set[str | None]) -> dict[str, Any]:
+    """The definition in CLI form, with a placeholder value for each parameter in ``missing``."""
+    from dp_airflow.definition.convert import to_cli
+
+    document = to_cli(definition, reveal_secrets=True)
+    values = document.setdefault("values", {})
+    for parameter in sorted(p for p in missing if p):
+        values[parameter] = _placeholder(parameter)
+    return document
 
 
 def _placeholder(parameter: str) -> str:

@@ -18,22 +18,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tests.runtime.corpus_data_movement import CORPUS, EXPECTED, _placeholder
+from tests.runtime.corpus_data_movement import CORPUS, EXPECTED, with_placeholders
 
 RUNS = Path(__file__).with_name("corpus_runs.json")
 
 
 def _document(path: Path) -> dict[str, Any]:
-    from dp_airflow.definition.convert import to_cli
     from dp_airflow.definition.validate import validate_file
 
     result = validate_file(path, build_models=False)
     missing = {d.object_id for d in result.diagnostics if d.code == "parameter-missing-value"}
-    document = to_cli(result.definitions[0], reveal_secrets=True)
-    values = document.setdefault("values", {})
-    for parameter in sorted(p for p in missing if p):
-        values[parameter] = _placeholder(parameter)
-    return document
+    return with_placeholders(result.definitions[0], missing)
 
 
 def _seed(document: dict[str, Any], client: Any) -> None:
@@ -74,7 +69,7 @@ def run_sample(path: Path, client: Any, reset: Any) -> dict[str, Any]:
     import pendulum
 
     from dp_airflow.loader import build_dags
-    from tests.conftest import sync_dag_to_db
+    from tests.conftest import sync_dag_to_db, task_states
 
     reset()
     document = _document(path)
@@ -91,7 +86,7 @@ def run_sample(path: Path, client: Any, reset: Any) -> dict[str, Any]:
             task.poll_seconds = 0.2
     sync_dag_to_db(dag)
     run = dag.test(logical_date=pendulum.datetime(2024, 5, 6, tz="UTC"))
-    states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    states = task_states(run)
     return {"state": str(run.state), "tasks": dict(sorted(states.items()))}
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from tests.conftest import sync_dag_to_db
+from tests.conftest import sns_inbox, sync_dag_to_db
 
 LOADER = Path(__file__).parents[2] / "dags" / "dp_airflow_loader.py"
 
@@ -29,13 +29,8 @@ def _dag(tmp_path: Path, definition: dict):
 
 @pytest.mark.usefixtures("airflow_db")
 def test_failure_publishes_the_evaluated_sns_alarm(tmp_path: Path, aws) -> None:
-    sns, sqs = aws("sns"), aws("sqs")
-    topic = sns.create_topic(Name="alerts")["TopicArn"]
-    queue = sqs.create_queue(QueueName="inbox")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    sqs = aws("sqs")
+    topic, queue = sns_inbox(aws, "alerts", "inbox")
     dag = _dag(
         tmp_path,
         {

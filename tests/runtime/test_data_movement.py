@@ -10,6 +10,7 @@ import pendulum
 import psycopg2
 import pytest
 
+from tests.conftest import task_states
 from tests.runtime.test_aws import _dag
 
 AT = pendulum.datetime(2024, 5, 6, tz="UTC")
@@ -30,10 +31,6 @@ def _query(pg: dict, sql: str) -> list[tuple]:
     with psycopg2.connect(**pg) as connection, connection.cursor() as cursor:
         cursor.execute(sql)
         return cursor.fetchall() if cursor.description else []
-
-
-def _states(run) -> dict[str, str]:
-    return {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
 
 
 SETUP = """
@@ -114,7 +111,7 @@ def test_sql_export_server_side_copy_and_reload(tmp_path: Path, aws, pg: dict) -
         },
     ]
     run = _dag(tmp_path, {"objects": objects}).test(logical_date=AT)
-    assert set(_states(run).values()) == {"success"}, _states(run)
+    assert set(task_states(run).values()) == {"success"}, task_states(run)
     exported = s3.get_object(Bucket="exports", Key="orders/2024-05-06/part-00000.csv")
     text = exported["Body"].read().decode()
     assert list(csv.reader(io.StringIO(text))) == [
@@ -148,7 +145,7 @@ def test_a_failing_statement_rolls_back_the_script_and_is_named(
         },
     ]
     run = _dag(tmp_path, {"objects": objects}).test(logical_date=AT)
-    assert _states(run) == {"Run": "failed"}
+    assert task_states(run) == {"Run": "failed"}
     assert _query(pg, "SELECT to_regclass('kept')") == [(None,)]
     log = _output(capsys)
     assert "Run: statement 3 of 3 (script line 3) failed, nothing was committed:" in log
@@ -209,7 +206,7 @@ def test_redshift_copy_insert_modes(tmp_path: Path, aws, pg: dict, mode: str, ex
     _query(pg, f"CREATE TABLE orders (id int {primary}, note text)")
     _query(pg, "INSERT INTO orders VALUES (1, 'old-1'), (2, 'old-2')")
     run = _dag(tmp_path, {"objects": _load(pg, mode)}).test(logical_date=AT)
-    assert _states(run) == {"Load": "success"}
+    assert task_states(run) == {"Load": "success"}
     assert sorted(_query(pg, "SELECT id, note FROM orders")) == expected
 
 
@@ -223,7 +220,7 @@ def test_overwrite_without_keys_fails_and_changes_nothing(
     _query(pg, "CREATE TABLE orders (id int, note text)")
     _query(pg, "INSERT INTO orders VALUES (1, 'old-1')")
     run = _dag(tmp_path, {"objects": _load(pg, "OVERWRITE_EXISTING")}).test(logical_date=AT)
-    assert _states(run) == {"Load": "failed"}
+    assert task_states(run) == {"Load": "failed"}
     assert _query(pg, "SELECT id, note FROM orders") == [(1, "old-1")]
     assert "declare a primary key on the table or set primaryKeys" in _output(capsys)
 
@@ -237,7 +234,7 @@ def test_primary_keys_from_the_redshift_node(tmp_path: Path, aws, pg: dict) -> N
     _query(pg, "INSERT INTO orders VALUES (1, 'old-1'), (2, 'old-2')")
     objects = _load(pg, "OVERWRITE_EXISTING", keys=["id"])
     run = _dag(tmp_path, {"objects": objects}).test(logical_date=AT)
-    assert _states(run) == {"Load": "success"}
+    assert task_states(run) == {"Load": "success"}
     assert _query(pg, "SELECT id, note FROM orders ORDER BY id") == [(1, "new-1"), (2, "old-2")]
 
 
@@ -276,7 +273,7 @@ def test_exists_on_sql_and_dynamodb_nodes(tmp_path: Path, aws, pg: dict) -> None
         },
     ]
     run = _dag(tmp_path, {"objects": objects}).test(logical_date=AT)
-    assert _states(run) == {
+    assert task_states(run) == {
         "Events__Present": "success",
         "Table__Present": "success",
         "Use": "success",

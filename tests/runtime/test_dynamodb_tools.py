@@ -8,6 +8,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
+from tests.conftest import task_states
 from tests.runtime.test_aws import _dag
 
 JAR = "s3://dynamodb-emr-#{myDDBRegion}/emr-ddb-storage-handler/2.1.0/emr-ddb-2.1.0.jar"
@@ -93,7 +94,7 @@ def test_export_then_import_round_trips_every_attribute_type(tmp_path: Path, aws
     assert "DynamoDB export/import steps run natively" in dag.doc_md
     at = pendulum.datetime(2024, 5, 6, tz="UTC")
     run = dag.test(logical_date=at)
-    assert {ti.task_id: str(ti.state) for ti in run.get_task_instances()} == {
+    assert task_states(run) == {
         "Export": "success",
         "Import": "success",
     }

@@ -15,6 +15,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
+from tests.conftest import task_states
 from tests.runtime.test_aws import _dag
 
 AT = pendulum.datetime(2024, 5, 6, tz="UTC")
@@ -124,7 +125,7 @@ def test_cluster_steps_and_teardown(tmp_path: Path, aws) -> None:
     assert dag.task_dict["Cluster__terminate"].is_teardown
     with steps_finishing():
         run = dag.test(logical_date=AT)
-    states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    states = task_states(run)
     assert states == dict.fromkeys(
         ["Cluster", "Count", "Summarise", "Cluster__terminate"], "success"
     )
@@ -171,7 +172,7 @@ def test_a_failed_step_fails_its_activity_and_the_cluster_still_terminates(
         task.poll_seconds = 0.2
     with steps_finishing(fail="Count"):
         run = dag.test(logical_date=AT)
-    states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    states = task_states(run)
     assert states == {
         "Cluster": "success",
         "Count": "failed",

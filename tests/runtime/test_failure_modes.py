@@ -9,18 +9,12 @@ from pathlib import Path
 import pendulum
 import pytest
 
+from tests.conftest import sns_inbox, task_states
 from tests.runtime.test_aws import _dag
 
 
 def _subscribed_queue(aws) -> tuple[str, str]:
-    sns, sqs = aws("sns"), aws("sqs")
-    topic = sns.create_topic(Name="failures")["TopicArn"]
-    queue = sqs.create_queue(QueueName=f"inbox-{id(aws)}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
-    return topic, queue
+    return sns_inbox(aws, "failures", f"inbox-{id(aws)}")
 
 
 def _received_subjects(aws, queue: str) -> list[str]:
@@ -54,17 +48,13 @@ def _chain(mode: str, topic: str) -> dict:
     }
 
 
-def _states(run) -> dict[str, str]:
-    return {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
-
-
 @pytest.mark.usefixtures("airflow_db")
 def test_cascade_fails_the_consumers_and_fires_their_alarms(tmp_path: Path, aws) -> None:
     topic, queue = _subscribed_queue(aws)
     dag = _dag(tmp_path, _chain("cascade", topic))
     run = dag.test(logical_date=pendulum.datetime(2024, 5, 6, tz="UTC"))
     assert run.state == "failed"
-    assert _states(run) == {"Extract": "failed", "Transform": "failed", "Load": "failed"}
+    assert task_states(run) == {"Extract": "failed", "Transform": "failed", "Load": "failed"}
     # Data Pipeline runs onFail for cascade-failed objects too.
     assert _received_subjects(aws, queue) == [
         "@Extract_2024-05-06T00:00:00",
@@ -79,7 +69,7 @@ def test_without_cascade_consumers_never_run_and_stay_quiet(tmp_path: Path, aws)
     dag = _dag(tmp_path, _chain("none", topic))
     run = dag.test(logical_date=pendulum.datetime(2024, 5, 6, tz="UTC"))
     assert run.state == "failed"
-    assert _states(run) == {
+    assert task_states(run) == {
         "Extract": "failed",
         "Transform": "upstream_failed",
         "Load": "upstream_failed",
@@ -94,7 +84,7 @@ def test_cascade_still_runs_consumers_of_successful_dependencies(tmp_path: Path,
     definition["objects"][1]["command"] = "true"
     run = _dag(tmp_path, definition).test(logical_date=pendulum.datetime(2024, 5, 6, tz="UTC"))
     assert run.state == "success"
-    assert set(_states(run).values()) == {"success"}
+    assert set(task_states(run).values()) == {"success"}
 
 
 def _late(tmp_path: Path, action: str, out: Path) -> dict:
@@ -136,7 +126,7 @@ def test_terminate_cancels_an_object_not_started_within_late_after_timeout(
     dag = _dag(tmp_path, _late(tmp_path, "Stop", out))
     # The instance started in 2024: far past its two hours, so Terminate cancels it.
     run = dag.test(logical_date=pendulum.datetime(2024, 5, 6, tz="UTC"))
-    assert _states(run) == {"Report": "failed"}
+    assert task_states(run) == {"Report": "failed"}
     assert not out.exists()
     assert dag.deadline is None  # Terminate alone needs no deadline alert
 
@@ -145,13 +135,8 @@ def test_terminate_cancels_an_object_not_started_within_late_after_timeout(
 def test_a_late_alarm_is_a_deadline_alert_that_publishes_for_the_late_object(
     tmp_path: Path, aws
 ) -> None:
-    sns, sqs = aws("sns"), aws("sqs")
-    topic = sns.create_topic(Name="late")["TopicArn"]
-    queue = sqs.create_queue(QueueName="late-inbox")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sqs = aws("sqs")
+    _, queue = sns_inbox(aws, "late", "late-inbox")
     dag = _dag(tmp_path, _late(tmp_path, "Alarm", tmp_path / "ran.txt"))
     (alert,) = dag.deadline
     assert alert.interval == pendulum.duration(hours=2)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
+from tests.conftest import task_states
 from tests.runtime.test_aws import _dag
 
 
@@ -102,7 +103,7 @@ def test_data_api_batch_loads_and_merges_in_one_transaction(
     dag = _dag(tmp_path, {"objects": objects})
     with redshift_data_finishing() as seen:
         run = dag.test(logical_date=pendulum.datetime(2024, 5, 6, tz="UTC"))
-    assert {ti.task_id: str(ti.state) for ti in run.get_task_instances()} == {"Load": "success"}
+    assert task_states(run) == {"Load": "success"}
     (statement,) = seen
     assert (statement.cluster_identifier, statement.database, statement.db_user) == (
         "analytics",

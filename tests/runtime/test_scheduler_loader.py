@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.airflow_servers import running_airflow
+from tests.conftest import sns_inbox
 
 LOADER = Path(__file__).parents[2] / "dags" / "dp_airflow_loader.py"
 
@@ -19,13 +20,8 @@ LOADER = Path(__file__).parents[2] / "dags" / "dp_airflow_loader.py"
 @pytest.mark.slow
 def test_loader_pipeline_runs_under_the_scheduler(tmp_path: Path, aws) -> None:
     # The late alarm travels scheduler (deadline missed) -> triggerer (callback) -> SNS -> SQS.
-    sns, sqs = aws("sns"), aws("sqs")
-    topic = sns.create_topic(Name="late")["TopicArn"]
-    queue = sqs.create_queue(QueueName="late-inbox")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sqs = aws("sqs")
+    topic, queue = sns_inbox(aws, "late", "late-inbox")
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     start = now - timedelta(minutes=20 + now.minute % 15)
     out = tmp_path / "ran.txt"
