@@ -13,8 +13,9 @@ import pytest
 CLI = str(Path(sys.executable).parent / "dp-airflow")
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+def _run(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    """``dp-airflow run`` in a subprocess with no Airflow settings but ``extra_env``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")} | extra_env
     return subprocess.run(
         [CLI, "run", *args], capture_output=True, text=True, env=env, timeout=300, check=False
     )

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg2
@@ -15,21 +13,18 @@ import pytest
 from tests.runtime.test_data_movement import _database
 from tests.runtime.test_emr import _pipeline as emr_pipeline
 from tests.runtime.test_emr import steps_finishing
-
-CLI = str(Path(sys.executable).parent / "dp-airflow")
+from tests.runtime.test_run_command import _run as run_cli
 
 
 def _run(path: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env["AIRFLOW_CONN_AWS_DEFAULT"] = os.environ["AIRFLOW_CONN_AWS_DEFAULT"]
-    env["AIRFLOW__DP_AIRFLOW__EMR_POLL_SECONDS"] = "0.5"
-    result = subprocess.run(
-        [CLI, "run", "--format", "json", "--at", "2024-05-06T00:00:00", str(path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
+    result = run_cli(
+        "--format",
+        "json",
+        "--at",
+        "2024-05-06T00:00:00",
+        str(path),
+        AIRFLOW_CONN_AWS_DEFAULT=os.environ["AIRFLOW_CONN_AWS_DEFAULT"],
+        AIRFLOW__DP_AIRFLOW__EMR_POLL_SECONDS="0.5",
     )
     assert result.stdout, result.stderr[-3000:]
     return json.loads(result.stdout)
