@@ -27,8 +27,6 @@ class EffectiveField:
 class ResolvedObject:
     raw: RawObject
     fields: dict[str, EffectiveField]
-    chain: tuple[str, ...]
-    """Ids the fields came from, nearest first (the object itself first)."""
 
     @property
     def id(self) -> str:
@@ -75,54 +73,77 @@ def unique_objects(definition: RawDefinition, sink: DiagnosticSink) -> dict[str,
 def resolve_inheritance(
     objects: dict[str, RawObject], sink: DiagnosticSink
 ) -> dict[str, ResolvedObject]:
-    reported_cycles: set[frozenset[str]] = set()
+    """Every object's effective fields, each object resolved once from its parent's result.
+
+    Linear in the objects and the fields they pass down: a parent chain of n objects costs n
+    steps (each walk stops at the first object already resolved). An object in a ``parent``
+    cycle (an error) inherits only from the cycle members above it on the walk that found it.
+    """
     default = objects.get(DEFAULT_OBJECT_ID)
+    from_default = _passed_down(_own_fields(default)) if default is not None else {}
     resolved: dict[str, ResolvedObject] = {}
+    reported_cycles: set[frozenset[str]] = set()
     for obj in objects.values():
-        chain = _parent_chain(obj, objects, sink, reported_cycles)
-        top = objects[chain[-1]]
-        if default is not None and top.parent is None and DEFAULT_OBJECT_ID not in chain:
-            chain = (*chain, DEFAULT_OBJECT_ID)
-        fields: dict[str, EffectiveField] = {}
-        for source_id in reversed(chain):
-            source = objects[source_id]
-            for f in source.fields:
-                if source_id != obj.id and f.key in _NOT_INHERITED:
-                    continue
-                if source_id == DEFAULT_OBJECT_ID and source_id != obj.id and f.key == "type":
-                    continue  # CloudFormation writes type=Default on the Default object
-                fields[f.key] = EffectiveField(f, source_id)
-        resolved[obj.id] = ResolvedObject(obj, fields, chain)
-    return resolved
+        if obj.id in resolved:
+            continue
+        path = [obj]
+        position = {obj.id: 0}
+        inherited: dict[str, EffectiveField] = {}
+        current = obj
+        while (parent_id := current.parent) is not None:
+            if parent_id in resolved:
+                inherited = _passed_down(resolved[parent_id].fields)
+                break
+            if parent_id not in objects:
+                break  # reported as a dangling reference
+            if parent_id in position:
+                _report_cycle(
+                    [o.id for o in path[position[parent_id] :]], objects, sink, reported_cycles
+                )
+                break
+            current = objects[parent_id]
+            position[current.id] = len(path)
+            path.append(current)
+        else:
+            if current is not default:
+                inherited = from_default
+        for member in reversed(path):
+            fields = {**inherited, **_own_fields(member)}
+            resolved[member.id] = ResolvedObject(member, fields)
+            inherited = _passed_down(fields)
+    return {object_id: resolved[object_id] for object_id in objects}
 
 
-def _parent_chain(
-    obj: RawObject,
+def _own_fields(obj: RawObject) -> dict[str, EffectiveField]:
+    return {f.key: EffectiveField(f, obj.id) for f in obj.fields}
+
+
+def _passed_down(fields: dict[str, EffectiveField]) -> dict[str, EffectiveField]:
+    """What a child inherits: everything but ``parent`` and the Default object's own ``type``
+    (CloudFormation writes ``type: Default`` on it)."""
+    return {
+        key: value
+        for key, value in fields.items()
+        if key not in _NOT_INHERITED and not (key == "type" and value.origin == DEFAULT_OBJECT_ID)
+    }
+
+
+def _report_cycle(
+    members: list[str],
     objects: dict[str, RawObject],
     sink: DiagnosticSink,
     reported: set[frozenset[str]],
-) -> tuple[str, ...]:
-    chain = [obj.id]
-    current = obj
-    while current.parent is not None:
-        parent_id = current.parent
-        if parent_id not in objects:
-            break  # reported as a dangling reference
-        if parent_id in chain:
-            cycle = [*chain[chain.index(parent_id) :], parent_id]
-            key = frozenset(cycle)
-            if key not in reported:
-                reported.add(key)
-                start = objects[cycle[0]]
-                parent_field = start.get("parent")
-                sink.error(
-                    "cycle-parent",
-                    f"parent cycle: {' -> '.join(cycle)}",
-                    object_id=start.id,
-                    field="parent",
-                    location=parent_field.location if parent_field else start.location,
-                )
-            break
-        chain.append(parent_id)
-        current = objects[parent_id]
-    return tuple(chain)
+) -> None:
+    key = frozenset(members)
+    if key in reported:
+        return
+    reported.add(key)
+    start = objects[members[0]]
+    parent_field = start.get("parent")
+    sink.error(
+        "cycle-parent",
+        f"parent cycle: {' -> '.join([*members, members[0]])}",
+        object_id=start.id,
+        field="parent",
+        location=parent_field.location if parent_field else start.location,
+    )
