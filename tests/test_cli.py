@@ -317,3 +317,100 @@ def test_schedule_of_an_ondemand_pipeline_prints_nothing(files, capsys) -> None:
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "on-demand" in captured.err
+
+
+PARAMETERIZED = {
+    "objects": [
+        {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
+        {"id": "Say", "type": "ShellCommandActivity", "command": "echo #{myWho} #{*myToken}"},
+    ],
+    "parameters": [{"id": "myWho"}, {"id": "*myToken"}],
+}
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A pipeline folder as AWS's samples ship it: definition, parameters, values apart."""
+    target = tmp_path / "hello"
+    target.mkdir()
+    split = {"objects": PARAMETERIZED["objects"]}
+    (target / "definition.json").write_text(json.dumps(split))
+    (target / "parameters.json").write_text(json.dumps({"parameters": PARAMETERIZED["parameters"]}))
+    (target / "values.json").write_text(json.dumps({"values": {"myWho": "moon"}}))
+    return target
+
+
+def test_missing_values_are_warnings_that_say_where_to_give_them(folder, capsys) -> None:
+    assert main(["validate", str(folder / "definition.json")]) == 0
+    out = capsys.readouterr().out
+    assert "myWho" not in out  # its value is in values.json beside the definition
+    assert (
+        "warning: [*myToken] parameter '*myToken' has no value; give one with "
+        "--parameter-values *myToken=VALUE, a values file (values.json, <stem>.values.json), "
+        "or the Airflow Variable hello__myToken or myToken"
+    ) in out
+
+
+def test_values_from_flags_and_files_are_checked_where_they_are(folder, tmp_path, capsys) -> None:
+    values = tmp_path / "other-values.json"
+    values.write_text('{"values": {\n  "myWho": ["a", "b"]\n}}')
+    code = main(
+        [
+            "validate",
+            str(folder),
+            "--parameter-values-uri",
+            str(values),
+            "--parameter-values",
+            "*myToken=x",
+            "myWhoo=1",
+        ]
+    )
+    assert code == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{values}:2:3: error: [myWho.value] 2 values for a parameter that is not an array "
+        '(set "isArray": "true")',
+        "--parameter-values: warning: [myWhoo] value for 'myWhoo', which is not a declared "
+        "parameter (did you mean 'myWho'?)",
+    ]
+
+
+def test_a_malformed_parameter_value_is_a_usage_error(folder, capsys) -> None:
+    assert main(["validate", str(folder), "--parameter-values", "myWho"]) == 2
+    assert "--parameter-values takes ID=VALUE, not 'myWho'" in capsys.readouterr().err
+
+
+def test_convert_merges_and_splits_without_writing_masked_secrets(folder, tmp_path, capsys) -> None:
+    code = main(
+        [
+            "convert",
+            "--to",
+            "cli",
+            "--merged",
+            str(folder / "definition.json"),
+            "--param",
+            "*myToken=t0k",
+        ]
+    )
+    assert code == 0
+    merged = json.loads(capsys.readouterr().out)
+    assert merged["parameters"] == PARAMETERIZED["parameters"]
+    assert merged["values"] == {"myWho": "moon", "*myToken": "********"}
+    out = tmp_path / "split"
+    assert (
+        main(
+            ["convert", "--to", "cli", "--split", str(out), "--param", "*myToken=t0k", str(folder)]
+        )
+        == 0
+    )
+    assert json.loads((out / "values.json").read_text()) == {"values": {"myWho": "moon"}}
+    assert json.loads((out / "definition.json").read_text())["objects"][1]["id"] == "Say"
+    assert "parameters" not in json.loads((out / "definition.json").read_text())
+
+
+def test_eval_and_schedule_read_the_values_beside_the_definition(folder, capsys) -> None:
+    definition = str(folder / "definition.json")
+    args = ["eval", "--definition", definition, "--object", "Say", "#{myWho}"]
+    assert main(args) == 0
+    assert capsys.readouterr().out == "moon\n"
+    assert main([*args[:-1], "--parameter-values", "myWho=sun", "--", "#{myWho}"]) == 0
+    assert capsys.readouterr().out == "sun\n"

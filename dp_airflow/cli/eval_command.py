@@ -18,6 +18,8 @@ MASK = "********"
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from dp_airflow.cli.parameter_flags import add_parameter_flags
+
     parser = commands.add_parser(
         "eval",
         help="evaluate a field value holding #{...} expressions",
@@ -37,13 +39,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--definition", metavar="FILE", help="the pipeline definition")
     parser.add_argument("--object", metavar="ID", help="the object whose instance evaluates VALUE")
-    parser.add_argument(
-        "--param",
-        metavar="ID=VALUE",
-        action="append",
-        default=[],
-        help="a parameter value (repeat an id for an array); '*' ids are secrets",
-    )
+    add_parameter_flags(parser)
     parser.add_argument(
         "--reveal-secrets",
         action="store_true",
@@ -71,12 +67,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         if (args.definition is None) != (args.object is None):
             raise UsageError("--definition and --object go together")
-        params = _params(args.param)
+        params = _params([*args.parameter_values, *args.param])
         at = _moment(args.at, "--at") if args.at else datetime.now(UTC).replace(microsecond=0)
         end = _moment(args.end, "--end") if args.end else None
         env = Environment({}, values=params)
         if args.definition is not None:
-            loaded = _load(args.definition, args.object, params, err)
+            loaded = _load(args, err)
             if loaded is None:
                 return 1
             env = loaded
@@ -104,22 +100,23 @@ def _params(pairs: list[str]) -> dict[str, tuple[str, ...]]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise UsageError(f"--param takes ID=VALUE, not {pair!r}")
+            raise UsageError(f"--parameter-values takes ID=VALUE, not {pair!r}")
         values[key] = (*values.get(key, ()), value)
     return values
 
 
-def _load(
-    path: str, object_id: str, params: dict[str, tuple[str, ...]], err: TextIO
-) -> Environment | None:
+def _load(args: argparse.Namespace, err: TextIO) -> Environment | None:
+    from dp_airflow.cli.parameter_flags import parameter_inputs
     from dp_airflow.definition.diagnostics import DiagnosticSink
-    from dp_airflow.definition.readers import read_file
+    from dp_airflow.definition.inputs import read_pipeline
     from dp_airflow.definition.validate import validate_definition
+    from dp_airflow.discovery import dag_id_for
     from dp_airflow.errors import UnreadableFileError
     from dp_airflow.expressions.scope import Environment
 
+    path, object_id = args.definition, args.object
     try:
-        loaded = read_file(path)
+        loaded = read_pipeline(path, parameter_inputs(args, path))
     except UnreadableFileError as exc:
         raise UsageError(str(exc)) from None
     fatal = [d for d in loaded.sink.items if d.is_error]
@@ -132,9 +129,12 @@ def _load(
     if object_id not in context.resolved:
         known = ", ".join(sorted(context.resolved))
         raise UsageError(f"no object {object_id!r} in {path} (objects: {known})")
-    values = definition.value_texts()
-    values.update(params)
-    return Environment(context.resolved, definition.parameters_by_id(), values)
+    return Environment(
+        context.resolved,
+        definition.parameters_by_id(),
+        definition.value_texts(),
+        pipeline_id=dag_id_for(path, definition.pipeline_name),
+    )
 
 
 def _scheduled_end(env: Environment, object_id: str, at: datetime) -> datetime | None:

@@ -10,12 +10,17 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from dp_airflow.definition.diagnostics import Diagnostic
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from dp_airflow.cli.parameter_flags import add_parameter_flags
+
     parser = argparse.ArgumentParser(
         prog="dp-airflow",
         description="Run AWS Data Pipeline definitions on Apache Airflow.",
@@ -30,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         "has an error, 2 for usage errors or unreadable files.",
     )
     validate.add_argument("--format", choices=("text", "json"), default="text")
+    add_parameter_flags(validate)
     validate.add_argument("files", nargs="+", metavar="FILE")
 
     convert = commands.add_parser(
@@ -48,6 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print literal values of '*' fields instead of masking them",
     )
+    layout = convert.add_mutually_exclusive_group()
+    layout.add_argument(
+        "--merged",
+        action="store_true",
+        help="include the parameters and values files (and --parameter-values) in the output",
+    )
+    layout.add_argument(
+        "--split",
+        metavar="DIR",
+        help="write a pipeline folder instead: DIR/definition.json, parameters.json, values.json",
+    )
+    add_parameter_flags(convert)
     convert.add_argument("file", metavar="FILE")
 
     from dp_airflow.cli import eval_command, run_command, schedule_command
@@ -60,9 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from dp_airflow.definition.inputs import InputError
+
     try:
         if args.command == "validate":
-            return _validate(args.files, args.format, sys.stdout, sys.stderr)
+            return _validate(args, sys.stdout, sys.stderr)
         if args.command == "eval":
             from dp_airflow.cli import eval_command
 
@@ -76,22 +96,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_command.run(args, sys.stdout, sys.stderr)
         return _convert(args, sys.stdout, sys.stderr)
+    except InputError as exc:
+        print(f"dp-airflow {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as Unix tools do.
         sys.stderr.close()
         return EXIT_OK
 
 
-def _validate(files: list[str], output: str, out: TextIO, err: TextIO) -> int:
-    from dp_airflow.definition.validate import validate_file
+def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dp_airflow.cli.parameter_flags import parameter_inputs
+    from dp_airflow.definition.inputs import read_pipeline
+    from dp_airflow.definition.validate import validate_loaded
     from dp_airflow.errors import UnreadableFileError
 
+    files, output = args.files, args.format
     reports: list[dict[str, Any]] = []
     status = EXIT_OK
     counts = {"valid": 0, "invalid": 0, "errors": 0, "warnings": 0}
     for name in files:
         try:
-            result = validate_file(name)
+            result = validate_loaded(read_pipeline(name, parameter_inputs(args, name)))
         except UnreadableFileError as exc:
             status = EXIT_USAGE
             reports.append(
@@ -124,7 +150,7 @@ def _validate(files: list[str], output: str, out: TextIO, err: TextIO) -> int:
                 {
                     "file": name,
                     "valid": result.valid,
-                    "diagnostics": [d.to_json() for d in result.diagnostics],
+                    "diagnostics": [_json(d, name) for d in result.diagnostics],
                 }
             )
         else:
@@ -142,13 +168,25 @@ def _validate(files: list[str], output: str, out: TextIO, err: TextIO) -> int:
     return status
 
 
+def _json(diagnostic: Diagnostic, name: str) -> dict[str, Any]:
+    """A diagnostic as JSON; ``file`` is added when it is another file than the one checked
+    (a values or parameters file, or ``--parameter-values``)."""
+    data = diagnostic.to_json()
+    if diagnostic.file is not None and diagnostic.file != name:
+        data["file"] = diagnostic.file
+    return data
+
+
 def _convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from dp_airflow.definition.convert import to_api, to_cli
-    from dp_airflow.definition.readers import read_file
+    from dp_airflow.cli.parameter_flags import parameter_inputs
+    from dp_airflow.definition.convert import merged, to_api, to_cli
+    from dp_airflow.definition.inputs import PipelineInputs, read_pipeline
     from dp_airflow.errors import UnreadableFileError
 
+    with_inputs = args.merged or args.split
     try:
-        loaded = read_file(args.file)
+        inputs = parameter_inputs(args, args.file) if with_inputs else PipelineInputs()
+        loaded = read_pipeline(args.file, inputs)
     except UnreadableFileError as exc:
         print(exc, file=err)
         return EXIT_USAGE
@@ -168,10 +206,45 @@ def _convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             file=err,
         )
         return EXIT_USAGE
+    definition = definitions[0]
+    if with_inputs:
+        definition = merged(definition)
     writer = to_api if args.to == "api" else to_cli
-    document = writer(definitions[0], reveal_secrets=args.reveal_secrets)
+    document = writer(definition, reveal_secrets=args.reveal_secrets)
+    if args.split:
+        return _split(document, args, out, err)
     json.dump(document, out, indent=4, ensure_ascii=False)
     out.write("\n")
+    return EXIT_OK
+
+
+def _split(document: dict[str, Any], args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Write a pipeline folder: the objects, the parameters and the values, each in its file.
+
+    Masked secret values are left out of values.json (a mask is no value to run with)."""
+    from pathlib import Path
+
+    from dp_airflow.definition.convert import MASK
+
+    folder = Path(args.split)
+    folder.mkdir(parents=True, exist_ok=True)
+    api = args.to == "api"
+    keys = ("parameterObjects", "parameterValues") if api else ("parameters", "values")
+    parameters, values = document.pop(keys[0], None), document.pop(keys[1], None)
+    if isinstance(values, dict):
+        values = {k: v for k, v in values.items() if v != MASK} or None
+    elif isinstance(values, list):
+        values = [v for v in values if v.get("stringValue") != MASK] or None
+    files = {"definition.json": document}
+    if parameters:
+        files["parameters.json"] = {keys[0]: parameters}
+    if values:
+        files["values.json"] = {keys[1]: values}
+    for name, content in files.items():
+        with (folder / name).open("w", encoding="utf-8") as handle:
+            json.dump(content, handle, indent=4, ensure_ascii=False)
+            handle.write("\n")
+        print(folder / name, file=out)
     return EXIT_OK
 
 

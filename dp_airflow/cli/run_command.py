@@ -12,12 +12,17 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from dp_airflow.definition.slots import LiteralError, parse_datetime
 
+if TYPE_CHECKING:
+    from dp_airflow.definition.validate import ValidationResult
+
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from dp_airflow.cli.parameter_flags import add_parameter_flags
+
     parser = commands.add_parser(
         "run",
         help="run one instance of a pipeline through Airflow",
@@ -27,37 +32,35 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--at", metavar="DATETIME", help="a time inside the instance to run (default: now)"
     )
-    parser.add_argument(
-        "--param",
-        metavar="ID=VALUE",
-        action="append",
-        default=[],
-        help="a parameter value (repeat an id for an array)",
-    )
+    add_parameter_flags(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("file", metavar="FILE")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from dp_airflow.cli.eval_command import UsageError, _params
-    from dp_airflow.definition.validate import validate_file
+    from dp_airflow.cli.parameter_flags import parameter_inputs
+    from dp_airflow.definition.inputs import read_pipeline
+    from dp_airflow.definition.validate import validate_loaded
     from dp_airflow.errors import UnreadableFileError
 
     try:
-        params = _params(args.param)
         at = parse_datetime(args.at.removesuffix("Z")) if args.at else None
-        result = validate_file(args.file)
-    except (UsageError, LiteralError, UnreadableFileError) as exc:
+        inputs = parameter_inputs(args, args.file)
+        result = validate_loaded(read_pipeline(args.file, inputs), build_models=False)
+    except (LiteralError, UnreadableFileError) as exc:
         print(f"dp-airflow run: {exc}", file=err)
         return 2
     errors = [d for d in result.diagnostics if d.is_error]
+    if not errors and not os.environ.get("AIRFLOW_HOME"):
+        # In a throwaway home the only Airflow Variables are the process's AIRFLOW_VAR_*.
+        errors = [d for d in result.diagnostics if _missing_everywhere(d, result)]
     if errors or not result.definitions:
         for diagnostic in errors:
-            print(diagnostic.render(), file=err)
+            print(diagnostic.render().replace(": warning: ", ": error: ", 1), file=err)
         return 1
     _prepare_home()
     with contextlib.redirect_stdout(err):
-        report = _run(Path(args.file), at, params)
+        report = _run(result, at)
     if args.format == "json":
         json.dump(report, out, indent=2)
         out.write("\n")
@@ -66,6 +69,18 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"{object_id}: {state}", file=out)
         print(f"{report['dag_id']}: {report['state']}", file=out)
     return 0 if report["state"] == "success" else 1
+
+
+def _missing_everywhere(diagnostic: Any, result: ValidationResult) -> bool:
+    """A missing value that no ``AIRFLOW_VAR_`` environment variable supplies either."""
+    if diagnostic.code != "parameter-missing-value" or diagnostic.object_id is None:
+        return False
+    from dp_airflow.discovery import dag_id_for
+
+    name = diagnostic.object_id.removeprefix("*")
+    dag_id = dag_id_for(result.file)
+    keys = (f"AIRFLOW_VAR_{dag_id}__{name}".upper(), f"AIRFLOW_VAR_{name}".upper())
+    return not any(key in os.environ for key in keys)
 
 
 def _prepare_home() -> None:
@@ -85,24 +100,28 @@ def _prepare_home() -> None:
     )
 
 
-def _run(path: Path, at: Any, params: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+def _run(result: ValidationResult, at: Any) -> dict[str, Any]:
+    """Run the first pipeline of a validated file once. Values given on the command line are
+    in the pipeline's runtime (in memory), not in the run's conf: secrets never reach the DB."""
     import pendulum
     from airflow.dag_processing.bundles.manager import DagBundlesManager
     from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
     from airflow.utils import db
 
-    from dp_airflow.loader import build_dags
+    from dp_airflow.discovery import dag_id_for
+    from dp_airflow.translate.render import render_dag
+    from dp_airflow.translate.translation import translate_validated
 
     if os.environ.get("DP_AIRFLOW_THROWAWAY_HOME"):
         db.initdb()
-    (dag,) = build_dags(path, catchup=False)[:1]
+    spec, runtime = translate_validated(dag_id_for(result.file), result)[0]
+    dag = render_dag(spec, runtime, catchup=False)
     DagBundlesManager().sync_bundles_to_db()  # type: ignore[no-untyped-call]
     bag = DagBag(dag_folder=os.devnull, collect_dags=False)
     bag.bag_dag(dag)
     sync_bag_to_db(bag, "dags-folder", None)
-    conf = {key: list(values) if len(values) > 1 else values[0] for key, values in params.items()}
     moment = pendulum.instance(at) if at is not None else pendulum.now("UTC")
-    run = dag.test(logical_date=moment, run_conf=conf or None)
+    run = dag.test(logical_date=moment)
     objects: dict[str, str] = {}
     for ti in sorted(run.get_task_instances(), key=lambda t: (t.start_date is None, t.start_date)):
         object_id = getattr(dag.task_dict[ti.task_id], "object_id", None)

@@ -15,6 +15,8 @@ from dp_airflow.definition.slots import LiteralError, parse_datetime
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from dp_airflow.cli.parameter_flags import add_parameter_flags
+
     parser = commands.add_parser(
         "schedule",
         help="print the next instances of an object's schedule",
@@ -29,12 +31,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="DATETIME",
         help="list instances that run at or after this time (default: from the schedule's start)",
     )
+    add_parameter_flags(parser, short_form=False)
     parser.add_argument("file", metavar="FILE")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dp_airflow.cli.parameter_flags import parameter_inputs
     from dp_airflow.definition.diagnostics import DiagnosticSink
-    from dp_airflow.definition.readers import read_file
+    from dp_airflow.definition.inputs import read_pipeline
     from dp_airflow.definition.validate import validate_definition
     from dp_airflow.errors import UnreadableFileError
     from dp_airflow.schedule.pipeline import ScheduleError, object_schedule, pipeline_schedule
@@ -44,7 +48,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     try:
         after = parse_datetime(args.after.removesuffix("Z")) if args.after else None
-        loaded = read_file(args.file)
+        loaded = read_pipeline(args.file, parameter_inputs(args, args.file))
     except (LiteralError, UnreadableFileError) as exc:
         print(f"dp-airflow schedule: {exc}", file=err)
         return 2

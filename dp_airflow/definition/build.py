@@ -70,7 +70,9 @@ def build_pipeline(definition: RawDefinition, context: Context) -> Pipeline | No
         return None
     parameters = {p.id: _parameter(p) for p in definition.parameters}
     values: dict[str, ParameterValue] = {
-        f.key: tuple(_parameter_value(f.key, v) for v in f.values) for f in definition.values
+        f.key: tuple(_parameter_value(f.key, v) for v in f.values)
+        for layer in (definition.values, *(s.values for s in definition.supplied))
+        for f in layer
     }
     return Pipeline(
         name=definition.pipeline_name, objects=objects, parameters=parameters, values=values

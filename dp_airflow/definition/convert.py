@@ -8,6 +8,7 @@ Literal values of ``*`` fields and ``*`` parameters are masked unless ``reveal_s
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from dp_airflow.definition.raw import RawDefinition, RawField, RawValue
@@ -30,7 +31,7 @@ def to_api(definition: RawDefinition, reveal_secrets: bool = False) -> dict[str,
             {
                 "id": p.id,
                 "attributes": [
-                    {"key": a.key, "stringValue": v.text or ""}
+                    {"key": a.key, "stringValue": _attribute_text(p.id, a.key, v, reveal_secrets)}
                     for a in (sorted(p.attributes, key=lambda a: a.key) if sort else p.attributes)
                     for v in a.values
                 ],
@@ -56,12 +57,31 @@ def to_cli(definition: RawDefinition, reveal_secrets: bool = False) -> dict[str,
     out: dict[str, Any] = {"objects": objects}
     if definition.parameters:
         out["parameters"] = [
-            {"id": p.id, **{a.key: _cli_value(a, True) for a in p.attributes}}
+            {"id": p.id, **{a.key: _attribute_value(p.id, a, reveal_secrets) for a in p.attributes}}
             for p in definition.parameters
         ]
     if definition.values:
         out["values"] = {f.key: _cli_value(f, reveal_secrets) for f in definition.values}
     return out
+
+
+def merged(definition: RawDefinition) -> RawDefinition:
+    """The definition with its supplied values (files, command line) written into ``values``."""
+    fields = {f.key: f for f in definition.values}
+    for layer in definition.supplied:
+        fields.update({f.key: f for f in layer.values})
+    return replace(definition, values=tuple(fields.values()), supplied=())
+
+
+def _attribute_value(parameter_id: str, attribute: RawField, reveal: bool) -> Any:
+    """A parameter attribute; a secret parameter's ``default`` is a secret value too."""
+    secret = parameter_id.startswith("*") and attribute.key == "default" and not reveal
+    return _cli_value(replace(attribute, key="*default") if secret else attribute, not secret)
+
+
+def _attribute_text(parameter_id: str, key: str, value: RawValue, reveal: bool) -> str:
+    secret = parameter_id.startswith("*") and key == "default" and not reveal
+    return _text("*" if secret else key, value, not secret)
 
 
 def _api_field(key: str, value: RawValue, reveal: bool) -> dict[str, str]:

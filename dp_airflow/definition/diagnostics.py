@@ -97,9 +97,13 @@ class DiagnosticSink:
         field: str | None = None,
         location: Location | None = None,
         excerpt: tuple[str, ...] = (),
+        file: str | None = None,
     ) -> None:
+        """``file`` names another file the problem is in (a values or parameters file)."""
         self.items.append(
-            Diagnostic(severity, code, message, self.file, object_id, field, location, excerpt)
+            Diagnostic(
+                severity, code, message, file or self.file, object_id, field, location, excerpt
+            )
         )
 
     @property
@@ -107,10 +111,15 @@ class DiagnosticSink:
         return any(d.is_error for d in self.items)
 
     def sorted(self) -> list[Diagnostic]:
-        """Diagnostics in file order; unlocated ones last, in the order they were found."""
+        """Diagnostics in file order, the definition's first, then each other file (values,
+        parameters, ``--parameter-values``) in the order met; unlocated ones last in each file,
+        in the order they were found."""
         unknown = 10**9
+        files: dict[str | None, int] = {self.file: 0}
+        for item in self.items:
+            files.setdefault(item.file, len(files))
         indexed = list(enumerate(self.items))
-        indexed.sort(key=lambda p: (p[1].line or unknown, p[1].column or 0, p[0]))
+        indexed.sort(key=lambda p: (files[p[1].file], p[1].line or unknown, p[1].column or 0, p[0]))
         return [d for _, d in indexed]
 
 

@@ -90,6 +90,15 @@ class RawParameter:
 
 
 @dataclass(frozen=True, slots=True)
+class SuppliedValues:
+    """Parameter values given beside the definition: a values file or the command line."""
+
+    origin: str
+    """The values file's path, or ``--parameter-values``: where diagnostics point."""
+    values: tuple[RawField, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RawDefinition:
     """One pipeline's definition as read from a file."""
 
@@ -103,13 +112,28 @@ class RawDefinition:
     pipeline_name: str | None = None
     """The CloudFormation resource's logical id when a template holds several pipelines."""
     source: SourceText | None = field(default=None, compare=False, repr=False)
-
-    def object_ids(self) -> set[str]:
-        return {o.id for o in self.objects}
+    supplied: tuple[SuppliedValues, ...] = ()
+    """Values from outside the definition, in increasing precedence (values files, then the
+    command line); each replaces the definition's own value of the same parameter."""
 
     def parameters_by_id(self) -> dict[str, RawParameter]:
         return {p.id: p for p in self.parameters}
 
     def value_texts(self) -> dict[str, tuple[str, ...]]:
-        """Parameter id → its supplied values as text."""
-        return {f.key: tuple(v.text or "" for v in f.values) for f in self.values}
+        """Parameter id → its values as text: the definition's, overridden by supplied ones."""
+        return {**self.own_value_texts(), **self.supplied_value_texts()}
+
+    def own_value_texts(self) -> dict[str, tuple[str, ...]]:
+        """Parameter id → the values written in the definition itself."""
+        return _texts(self.values)
+
+    def supplied_value_texts(self) -> dict[str, tuple[str, ...]]:
+        """Parameter id → the values given beside the definition (files, command line)."""
+        out: dict[str, tuple[str, ...]] = {}
+        for layer in self.supplied:
+            out.update(_texts(layer.values))
+        return out
+
+
+def _texts(fields: tuple[RawField, ...]) -> dict[str, tuple[str, ...]]:
+    return {f.key: tuple(v.text or "" for v in f.values) for f in fields}

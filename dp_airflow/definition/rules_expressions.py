@@ -25,7 +25,7 @@ def check(context: Context) -> None:
     scope = CheckScope(
         context.resolved,
         definition.parameters_by_id(),
-        frozenset(v.key for v in definition.values),
+        frozenset(definition.value_texts()),
     )
     referrers, users = _referrers(context), _users(context)
     for raw in context.objects.values():

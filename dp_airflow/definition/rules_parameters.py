@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from dp_airflow.definition.diagnostics import did_you_mean
+from dp_airflow.definition.inputs import missing_value_message
 from dp_airflow.definition.model import ParameterType
 from dp_airflow.definition.raw import RawField, RawParameter, RawValue
 from dp_airflow.definition.slots import (
@@ -15,6 +16,7 @@ from dp_airflow.definition.slots import (
     parse_double,
     parse_integer,
 )
+from dp_airflow.discovery import dag_id_for
 
 USER_FIELD = re.compile(r"^\*?my[A-Z_]")
 
@@ -60,27 +62,35 @@ def check(context: Context) -> None:
             "too-many-parameters",
             f"{len(declared)} parameters declared; the limit is {MAX_PARAMETERS}",
         )
-    supplied = {v.key: v for v in definition.values}
-    for value_field in definition.values:
-        declared_parameter = declared.get(value_field.key)
-        if declared_parameter is None:
-            sink.warning(
-                "unknown-parameter",
-                f"value for {value_field.key!r}, which is not a declared parameter"
-                + did_you_mean(value_field.key, list(declared)),
-                object_id=value_field.key,
-                location=value_field.location,
-            )
-            continue
-        _check_values(context, declared_parameter, value_field, "value")
+    layers = [(None, definition.values)] + [(s.origin, s.values) for s in definition.supplied]
+    for index, (origin, values) in enumerate(layers):
+        # A value overridden by a later layer is never used, as with the AWS CLI's flags.
+        above = {f.key for _, later in layers[index + 1 :] for f in later}
+        for value_field in values:
+            if value_field.key in above:
+                continue
+            declared_parameter = declared.get(value_field.key)
+            if declared_parameter is None:
+                sink.warning(
+                    "unknown-parameter",
+                    f"value for {value_field.key!r}, which is not a declared parameter"
+                    + did_you_mean(value_field.key, list(declared)),
+                    object_id=value_field.key,
+                    location=value_field.location,
+                    file=origin,
+                )
+                continue
+            _check_values(context, declared_parameter, value_field, "value", origin)
+    supplied = definition.value_texts()
+    dag_id = dag_id_for(definition.file or "definition", definition.pipeline_name)
     for parameter in declared.values():
         optional = (parameter.text("optional") or "false").strip().lower() == "true"
         if parameter.id not in supplied and parameter.get("default") is None and not optional:
-            sink.error(
+            # Data Pipeline takes values at put or activation time, so a definition without
+            # them is still valid: say where one can be given.
+            sink.warning(
                 "parameter-missing-value",
-                f"parameter {parameter.id!r} is not optional and has neither a value nor a "
-                "default: supply one in 'values', or declare a 'default' or "
-                '"optional": "true"',
+                missing_value_message(parameter.id, dag_id),
                 object_id=parameter.id,
                 location=parameter.location,
             )
@@ -126,10 +136,18 @@ def _check_attributes(context: Context, parameter: RawParameter) -> None:
             _check_values(context, parameter, attribute, "default")
 
 
-def _check_values(context: Context, parameter: RawParameter, values: RawField, what: str) -> None:
+def _check_values(
+    context: Context,
+    parameter: RawParameter,
+    values: RawField,
+    what: str,
+    origin: str | None = None,
+) -> None:
+    """Type, ``allowedValues`` and arity of values; ``origin`` is the file (or flag) they are
+    from when that is not the definition."""
     sink = context.sink
     is_array = (parameter.text("isArray") or "false").strip().lower() == "true"
-    where = {"object_id": parameter.id, "field": what, "location": values.location}
+    where = {"object_id": parameter.id, "field": what, "location": values.location, "file": origin}
     if len(values.values) > 1 and not is_array:
         sink.error(
             "multiple-values",
@@ -140,14 +158,19 @@ def _check_values(context: Context, parameter: RawParameter, values: RawField, w
     allowed_field = parameter.get("allowedValues")
     allowed = [v.text for v in allowed_field.values] if allowed_field else []
     for value in values.values:
-        _check_value(context, parameter, value, what, allowed)
+        _check_value(context, parameter, value, what, allowed, origin)
 
 
 def _check_value(
-    context: Context, parameter: RawParameter, value: RawValue, what: str, allowed: list[str | None]
+    context: Context,
+    parameter: RawParameter,
+    value: RawValue,
+    what: str,
+    allowed: list[str | None],
+    origin: str | None,
 ) -> None:
     text = value.text or ""
-    where = {"object_id": parameter.id, "field": what, "location": value.location}
+    where = {"object_id": parameter.id, "field": what, "location": value.location, "file": origin}
     type_name = (parameter.text("type") or "String").strip().lower()
     parser = {"integer": parse_integer, "double": parse_double}.get(type_name)
     if parser is not None and "#{" not in text:

@@ -136,6 +136,11 @@ class InstanceScope:
             parameter = self.env.parameter(name)
             if parameter is not None:
                 return parameter
+            if name in self.env.parameters:
+                from dp_airflow.definition.inputs import missing_value_message
+
+                message = missing_value_message(name, self.env.pipeline_id)
+                raise ExpressionEvalError(message, span.start, span.width)
             if obj is None:
                 message = f"{name!r} is not a parameter" + did_you_mean(
                     name, list(self.env.parameters)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from dp_airflow.definition.validate import validate_text
+from dp_airflow.definition.validate import ValidationResult, validate_text
 
 BASE_OBJECTS = [
     {"id": "Default", "scheduleType": "cron", "schedule": {"ref": "S"}, "workerGroup": "wg"},
@@ -48,11 +48,49 @@ def _expand(obj: dict) -> dict:
 
 
 def actual(case: dict) -> list[list]:
-    result = validate_text(case_text(case), "case.json")
+    """The case's diagnostics; one from another file than the definition names it first.
+
+    ``values_file`` and ``parameters_file`` (JSON documents) are written beside the definition
+    as ``case.values.json`` and ``case.parameters.json``; ``parameter_values`` are the
+    ``--parameter-values`` arguments."""
+    if not any(k in case for k in ("values_file", "parameters_file", "parameter_values")):
+        result = validate_text(case_text(case), "case.json")
+    else:
+        result = _with_inputs(case)
     return [
-        [d.severity.value, d.code, d.object_id, d.field, d.line, d.column, d.message]
+        ([] if d.file in (None, "case.json") else [d.file])
+        + [d.severity.value, d.code, d.object_id, d.field, d.line, d.column, d.message]
         for d in result.diagnostics
     ]
+
+
+def _with_inputs(case: dict) -> ValidationResult:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from dp_airflow.definition.inputs import PipelineInputs, read_pipeline
+    from dp_airflow.definition.validate import validate_loaded
+
+    with tempfile.TemporaryDirectory() as folder:
+        here = os.getcwd()
+        os.chdir(folder)  # so that diagnostics name the files as the case does
+        try:
+            Path("case.json").write_text(case_text(case))
+            for key, name in (
+                ("values_file", "case.values.json"),
+                ("parameters_file", "case.parameters.json"),
+            ):
+                if key in case:
+                    content = case[key]
+                    text = content if isinstance(content, str) else json.dumps(content, indent=2)
+                    Path(name).write_text(text)
+            inputs = PipelineInputs.beside("case.json").overridden(
+                inline=tuple(case.get("parameter_values", ()))
+            )
+            return validate_loaded(read_pipeline("case.json", inputs))
+        finally:
+            os.chdir(here)
 
 
 if __name__ == "__main__":

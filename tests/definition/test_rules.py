@@ -20,7 +20,8 @@ def test_rule_case(entry: dict) -> None:
 
 def test_every_rule_code_has_a_case() -> None:
     """Each diagnostic code the validator can give (outside readers' format codes) is covered."""
-    covered = {e[1] for entry in CASES for e in entry["expect"]}
+    # An entry names its file first when that is not the definition.
+    covered = {e[1] if e[0] in ("error", "warning") else e[2] for c in CASES for e in c["expect"]}
     source = Path(__file__).parents[2] / "dp_airflow" / "definition"
     import re
 
