@@ -52,12 +52,12 @@ def client(endpoint: str, service: str = "s3"):
 CHILD = r"""
 import json, os, resource, sys, time
 from pathlib import Path
-from dp_airflow.loader import build_dags
+from dp_airflow.loader import file_dags
 from airflow.utils import db
 db.resetdb()
 from tests.conftest import sync_dag_to_db
 import pendulum
-(dag,) = build_dags(Path(sys.argv[1]), catchup=False)
+(dag,) = file_dags(Path(sys.argv[1]), catchup=False)
 sync_dag_to_db(dag)
 run = dag.test(logical_date=pendulum.datetime(2024, 5, 6, tz="UTC"))
 (ti,) = run.get_task_instances()

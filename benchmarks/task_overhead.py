@@ -30,7 +30,7 @@ TASKS = 10
 
 
 def ours() -> object:
-    from dp_airflow.loader import build_dags
+    from dp_airflow.loader import file_dags
 
     objects: list[dict[str, object]] = [
         {"id": "Default", "scheduleType": "ondemand", "workerGroup": "w"}
@@ -46,7 +46,7 @@ def ours() -> object:
         objects.append(activity)
     path = HOME / "ours.json"
     path.write_text(json.dumps({"objects": objects}))
-    (dag,) = build_dags(path, catchup=False)
+    (dag,) = file_dags(path, catchup=False)
     return dag
 
 

@@ -1,121 +1,173 @@
-"""The dags-folder loader: every ``*.json`` definition beside the loader file becomes a DAG.
+"""The dags-folder loader: every Data Pipeline definition under the loader file becomes a DAG.
 
-A broken definition never hides the others: each good definition becomes its DAG, and the broken
-ones are reported together through one reporting DAG whose validation fails with their
-diagnostics (file, line, object, field), which Airflow records as the loader file's import error
-while still loading every other DAG of the file. On a worker, where Airflow parses the file again
-before each task, only the definition of the DAG being run is read.
+Isolation is the point: a definition that cannot be translated (validation errors, an exception
+in dp-airflow, a time-out) becomes a stand-in DAG with the same id, no schedule, the tag
+``dp-airflow:invalid``, its diagnostics in the description and docs, and one task that fails
+with them. It never raises out of the loader, because Airflow marks every DAG of a file with an
+import error as stale: one typo would take every pipeline down. Import errors of the loader file
+are left to failures of the loader itself.
+
+On a worker, where Airflow parses the file again before each task, only the definition of the
+DAG being run is read.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import DAG, get_parsing_context
 
 from dp_airflow import settings
-from dp_airflow.errors import DpAirflowError
-from dp_airflow.translate.plan import dag_id_for
+from dp_airflow.budget import BudgetExceeded, cpu_budget
+from dp_airflow.discovery import Discovery, PipelineSource, discover
+from dp_airflow.errors import DefinitionError, UnreadableFileError
+from dp_airflow.translate.translation import Broken, Outcome, broken_from, translate_source
 
 if TYPE_CHECKING:
-    from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
-    from dp_airflow.translate.plan import DagSpec
+    from collections.abc import Iterable
 
-REPORT_DAG_ID = "dp_airflow_definition_errors"
-
-
-class DefinitionImportError(DpAirflowError):
-    """One or more definitions in the dags folder cannot become DAGs."""
-
-
-class _DefinitionErrors(DAG):
-    """Carries the broken definitions' diagnostics into Airflow's import errors."""
-
-    message: str = ""
-
-    def validate(self) -> None:
-        raise DefinitionImportError(self.message)
+log = logging.getLogger(__name__)
 
 
 def load_pipelines(
     namespace: dict[str, Any], loader_file: str, catchup: bool | None = None
 ) -> list[DAG]:
-    """Build a DAG per definition beside ``loader_file`` and put each in ``namespace``."""
-    folder = Path(loader_file).resolve().parent
+    """Build a DAG per pipeline under ``loader_file``'s folder and put each in ``namespace``."""
+    loader = Path(loader_file).resolve()
     wanted = get_parsing_context().dag_id
-    dags: list[DAG] = []
-    broken: list[str] = []
-    for path in sorted(folder.glob("*.json")):
-        if wanted is not None and not _may_hold(path, wanted):
-            continue
-        try:
-            dags.extend(build_dags(path, settings.CATCHUP if catchup is None else catchup))
-        except DpAirflowError as exc:
-            broken.append(str(exc))
-        except Exception as exc:  # a dp-airflow bug must not hide the other definitions
-            broken.append(
-                f"{path}: internal error in dp-airflow ({type(exc).__name__}: {exc}); "
-                "please report it"
-            )
+    found = discover(loader.parent, _listed_files(loader.parent), wanted=wanted)
+    for path in found.skipped:
+        log.debug("dp-airflow: %s is not a Data Pipeline definition; skipped", path)
+    dags = list(build_dags(found, settings.CATCHUP if catchup is None else catchup, wanted))
     for dag in dags:
         # Airflow records the file that called DAG() (our render module); workers re-parse the
         # DAG's file before each task, so it must be this loader file.
-        dag.fileloc = str(Path(loader_file).resolve())
+        dag.fileloc = str(loader)
         namespace[dag.dag_id] = dag
-    if broken and wanted is None:
-        report = _DefinitionErrors(dag_id=REPORT_DAG_ID, schedule=None)
-        report.message = f"{len(broken)} definition file(s) could not be loaded:\n\n" + (
-            "\n\n".join(broken)
-        )
-        namespace[REPORT_DAG_ID] = report
     return dags
 
 
-def _may_hold(path: Path, dag_id: str) -> bool:
-    base = dag_id_for(path)
-    return dag_id == base or dag_id.startswith(base + "__")
+def _listed_files(root: Path) -> list[Path]:
+    """Every file under ``root`` that Airflow's ``.airflowignore`` rules keep, as Airflow does."""
+    from airflow.configuration import conf
+
+    try:
+        from airflow._shared.module_loading import find_path_from_directory
+    except ImportError:  # Airflow before 3.2
+        from airflow.utils.file import find_path_from_directory  # type: ignore[no-redef]
+
+    syntax = conf.get("core", "dag_ignore_file_syntax", fallback="glob")
+    return [Path(p) for p in find_path_from_directory(root, ".airflowignore", syntax)]
 
 
-def build_dags(path: Path, catchup: bool) -> list[DAG]:
-    """The DAGs of one definition file; raises DpAirflowError with every error found."""
+def build_dags(found: Discovery, catchup: bool, wanted: str | None = None) -> Iterator[DAG]:
+    """One DAG per pipeline (or its stand-in when broken); never raises for bad input."""
     from dp_airflow.parse_cache import cached_translation
+
+    deadline = time.monotonic() + _loader_seconds()
+    for dag_id, sources in found.by_dag_id().items():
+        if wanted is not None and not any(s.may_hold(wanted) for s in sources):
+            continue
+        if len(sources) > 1:
+            yield _stand_in(dag_id, sources[0], [_clash(dag_id, sources)])
+            continue
+        source = sources[0]
+        remaining = deadline - time.monotonic()
+        if remaining > 1:
+            budget = min(settings.DEFINITION_TIME_BUDGET or remaining, remaining)
+            outcome = cached_translation(source, functools.partial(_translate, budget=budget))
+        else:
+            outcome = cached_translation(source, None) or Broken(
+                (
+                    f"{source.definition}: waiting: not translated in this parse, which other "
+                    "definitions used up; it is translated in the next one",
+                ),
+                cacheable=False,
+            )
+        assert outcome is not None
+        yield from _dags_of(source, outcome, catchup)
+
+
+def _loader_seconds() -> float:
+    from airflow.configuration import conf
+
+    timeout = conf.getfloat("core", "dagbag_import_timeout", fallback=30.0)
+    return timeout * settings.LOADER_TIME_SHARE if timeout > 0 else float("inf")
+
+
+def _translate(source: PipelineSource, budget: float) -> Outcome:
+    try:
+        with cpu_budget(budget, str(source.definition)):
+            return translate_source(source)
+    except DefinitionError as exc:
+        return broken_from(exc)
+    except BudgetExceeded as exc:
+        return Broken((f"{source.definition}: error: {exc}",))
+    except UnreadableFileError as exc:
+        return Broken((f"{exc}",), cacheable=False)
+    except Exception as exc:  # a dp-airflow bug must not hide the other definitions
+        log.exception("dp-airflow: internal error translating %s", source.definition)
+        return Broken(
+            (
+                f"{source.definition}: error: internal error in dp-airflow "
+                f"({type(exc).__name__}: {exc}); please report it",
+            ),
+            cacheable=False,
+        )
+
+
+def _dags_of(source: PipelineSource, outcome: Outcome, catchup: bool) -> Iterator[DAG]:
     from dp_airflow.translate.render import render_dag
 
-    translation = cached_translation(path, translate_file)
-    return [render_dag(spec, runtime, catchup) for spec, runtime in translation]
-
-
-def pipeline_runtimes(path: Path) -> dict[str, PipelineRuntime]:
-    """DAG id → runtime for each pipeline of a definition file (for callbacks outside tasks)."""
-    from dp_airflow.parse_cache import cached_translation
-
-    return {spec.dag_id: runtime for spec, runtime in cached_translation(path, translate_file)}
-
-
-def translate_file(path: Path) -> list[tuple[DagSpec, PipelineRuntime]]:
-    """Plan and runtime of each pipeline in a definition file; raises with every error found."""
-    from dp_airflow.definition.validate import validate_file
-    from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
-    from dp_airflow.schedule.pipeline import ScheduleError
-    from dp_airflow.translate.plan import plan_pipeline
-
-    result = validate_file(path, build_models=False)
-    errors = [d for d in result.diagnostics if d.is_error]
-    if errors or not result.definitions:
-        lines = [d.render() for d in errors] or [f"{path}: no pipeline objects"]
-        raise DefinitionImportError("\n".join(lines))
-    out = []
-    for definition, context in zip(result.definitions, result.contexts, strict=True):
-        parameters, values = definition.parameters_by_id(), definition.value_texts()
+    if isinstance(outcome, Broken):
+        yield _stand_in(source.dag_id, source, list(outcome.diagnostics))
+        return
+    seen: set[str] = set()
+    for spec, runtime in outcome:
+        if spec.dag_id in seen:
+            continue
+        seen.add(spec.dag_id)
         try:
-            runtime = PipelineRuntime.build(
-                context.resolved,
-                parameters,
-                values,
-                pipeline_id=dag_id_for(path, definition.pipeline_name),
+            dag = render_dag(spec, runtime, catchup)
+            # What DagBag checks before bagging: a failure there would be an import error of
+            # the loader file, so it is checked here, per pipeline.
+            dag.validate()  # type: ignore[no-untyped-call]
+            dag.check_cycle()
+        except Exception as exc:
+            log.exception("dp-airflow: cannot build the DAG of %s", source.definition)
+            message = (
+                f"{source.definition}: error: cannot build the DAG: {type(exc).__name__}: {exc}"
             )
-        except ScheduleError as exc:
-            raise DefinitionImportError(f"{path}: {exc}") from None
-        out.append((plan_pipeline(definition, context.resolved, str(path)), runtime))
-    return out
+            yield _stand_in(spec.dag_id, source, [message])
+            continue
+        yield dag
+
+
+def _clash(dag_id: str, sources: Iterable[PipelineSource]) -> str:
+    files = ", ".join(str(s.definition) for s in sources)
+    return (
+        f"{dag_id}: error: these files all give the DAG id {dag_id!r}, so none of them is "
+        f"loaded: {files}; rename or remove all but one"
+    )
+
+
+def _stand_in(dag_id: str, source: PipelineSource, diagnostics: list[str]) -> DAG:
+    from dp_airflow.translate.render import render_invalid_dag
+
+    return render_invalid_dag(dag_id, str(source.definition), diagnostics)
+
+
+def file_dags(path: Path, catchup: bool = False) -> list[DAG]:
+    """The DAGs of one definition file (its companion files read beside it), for tools and
+    tests; raises DefinitionError with every error instead of building a stand-in."""
+    from dp_airflow.translate.render import render_dag
+    from dp_airflow.translate.translation import source_for
+
+    return [
+        render_dag(spec, runtime, catchup) for spec, runtime in translate_source(source_for(path))
+    ]

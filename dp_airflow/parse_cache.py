@@ -1,12 +1,14 @@
 """A content-hash cache of translated definitions, so a re-parse skips validation and planning.
 
 Airflow parses the loader file every ``min_file_process_interval`` and again before every task.
-The plan and runtime of a definition depend only on its bytes, its path and dp-airflow's code, so
-they are pickled under a key made of those; a changed file or a new dp-airflow misses the cache.
-Definitions holding secret values (``*`` fields or parameters with values) are never cached:
-secrets must not reach generated files. Entries are written atomically and the previous entry of
-the same file is removed. Directory: ``AIRFLOW__DP_AIRFLOW__PARSE_CACHE_DIR``, by default
-``$AIRFLOW_HOME/dp_airflow_cache``; set it to ``off`` to disable the cache.
+The plan and runtime of a definition depend only on its bytes (with its parameters and values
+files), its path and dp-airflow's code, so they are pickled under a key made of those; a changed
+file or a new dp-airflow misses the cache. Broken definitions are cached as their diagnostics.
+Definitions holding secret values (``*`` fields or parameters with values, in the definition or
+a values file) are never cached: secrets must not reach generated files. Entries are written
+atomically and the previous entry of the same file is removed. Directory:
+``AIRFLOW__DP_AIRFLOW__PARSE_CACHE_DIR``, by default ``$AIRFLOW_HOME/dp_airflow_cache``; set it
+to ``off`` to disable the cache.
 """
 
 from __future__ import annotations
@@ -22,10 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
-    from dp_airflow.translate.plan import DagSpec
-
-Translation = list[tuple["DagSpec", "PipelineRuntime"]]
+    from dp_airflow.discovery import PipelineSource
+    from dp_airflow.translate.translation import Outcome
 
 
 def cache_dir() -> Path | None:
@@ -47,30 +47,55 @@ def _code_fingerprint() -> bytes:
     return digest.digest()
 
 
-def cached_translation(path: Path, translate: Callable[[Path], Translation]) -> Translation:
-    """``translate(path)``, from the cache when this exact file was translated before."""
+def cached_translation(
+    source: PipelineSource,
+    translate: Callable[[PipelineSource], Outcome] | None,
+) -> Outcome | None:
+    """``translate(source)``, from the cache when these exact files were translated before.
+
+    The outcome of a broken definition is cached too (so a definition that failed or ran out
+    of time is not translated again on every parse), except failures that may pass by
+    themselves. With ``translate=None`` only the cache is asked: None on a miss.
+    """
     directory = cache_dir()
     if directory is None:
-        return translate(path)
-    content = path.read_bytes()
-    file_key = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
-    content_key = hashlib.sha256(_code_fingerprint() + content).hexdigest()[:32]
-    entry = directory / f"{file_key}-{content_key}.pickle"
+        return translate(source) if translate is not None else None
+    try:
+        contents = [path.read_bytes() for path in source.files]
+    except OSError:
+        return translate(source) if translate is not None else None
+    identity = f"{source.dag_id}\0" + "\0".join(str(p.resolve()) for p in source.files)
+    file_key = hashlib.sha256(identity.encode()).hexdigest()[:16]
+    digest = hashlib.sha256(_code_fingerprint())
+    for content in contents:
+        digest.update(len(content).to_bytes(8, "big") + content)
+    entry = directory / f"{file_key}-{digest.hexdigest()[:32]}.pickle"
     try:
         with entry.open("rb") as handle:
-            cached: Translation = pickle.load(handle)
+            cached: Outcome = pickle.load(handle)
         return cached
     except FileNotFoundError:
         pass
     except Exception:  # a damaged or foreign entry: translate again and replace it
         entry.unlink(missing_ok=True)
-    result = translate(path)
-    if path.read_bytes() == content and not any(r.secret_values() for _, r in result):
+    if translate is None:
+        return None
+    result = translate(source)
+    unchanged = [p.read_bytes() for p in source.files] == contents
+    if unchanged and _cacheable(result):
         _store(directory, file_key, entry, result)
     return result
 
 
-def _store(directory: Path, file_key: str, entry: Path, result: Translation) -> None:
+def _cacheable(outcome: Outcome) -> bool:
+    from dp_airflow.translate.translation import Broken
+
+    if isinstance(outcome, Broken):
+        return outcome.cacheable
+    return not any(runtime.secret_values() for _, runtime in outcome)
+
+
+def _store(directory: Path, file_key: str, entry: Path, result: Outcome) -> None:
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         for old in directory.glob(f"{file_key}-*.pickle"):

@@ -29,3 +29,14 @@ def _number(name: str, default: float) -> float:
 
 EMR_POLL_SECONDS = _number("EMR_POLL_SECONDS", 30.0)
 """How often EMR cluster and step states are checked while a task waits for them."""
+
+
+DEFINITION_TIME_BUDGET = _number("DEFINITION_TIME_BUDGET", 10.0)
+"""CPU seconds the loader may spend translating one definition; past it the definition is shown
+as broken (and, being cached as broken, not tried again until it changes) while the others
+load. 0 turns the budget off."""
+
+LOADER_TIME_SHARE = _number("LOADER_TIME_SHARE", 0.6)
+"""The share of Airflow's ``dagbag_import_timeout`` the loader spends translating uncached
+definitions in one parse; the rest are shown as waiting and translated in a later parse, so the
+loader file itself never times out (which would make every pipeline's DAG stale)."""

@@ -14,9 +14,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -102,3 +103,23 @@ def _wait_for_api(port: int, processes: list[subprocess.Popen[bytes]]) -> None:
         except OSError:
             time.sleep(1)
     raise TimeoutError("the api-server did not answer within 120 s")
+
+
+def api_get(env: dict[str, str], path: str) -> Any:
+    """GET a path of the running api-server's REST API (all users are admins in tests)."""
+    import json
+
+    with urllib.request.urlopen(f"{env['DP_AIRFLOW_TEST_API']}{path}", timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def wait_for(condition: Callable[[], Any], seconds: float, what: str) -> Any:
+    """Poll ``condition`` until it returns something truthy; fail naming ``what``."""
+    deadline = time.monotonic() + seconds
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = condition()
+        if last:
+            return last
+        time.sleep(2)
+    raise AssertionError(f"not within {seconds:g} s: {what} (last: {last!r})")

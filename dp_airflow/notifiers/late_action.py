@@ -14,8 +14,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from dp_airflow.discovery import PipelineSource
 from dp_airflow.notifiers.sns_alarm import publish_alarm
 from dp_airflow.runtime.pipeline_runtime import param_overrides
+from dp_airflow.translate.translation import pipeline_runtimes, source_for
 
 
 async def notify_late(
@@ -25,24 +27,24 @@ async def notify_late(
     alarm_id: str,
     node_id: str,
     context: dict[str, Any],
+    source_dag_id: str | None = None,
     aws_conn_id: str | None = "aws_default",
 ) -> None:
-    await asyncio.to_thread(_publish, definition, dag_id, alarm_id, node_id, context, aws_conn_id)
+    source = source_for(Path(definition), source_dag_id)
+    await asyncio.to_thread(_publish, source, dag_id, alarm_id, node_id, context, aws_conn_id)
 
 
 def _publish(
-    definition: str,
+    source: PipelineSource,
     dag_id: str,
     alarm_id: str,
     node_id: str,
     context: dict[str, Any],
     aws_conn_id: str | None,
 ) -> None:
-    from dp_airflow.loader import pipeline_runtimes
-
-    runtime = pipeline_runtimes(Path(definition)).get(dag_id)
+    runtime = pipeline_runtimes(source).get(dag_id)
     if runtime is None or alarm_id not in runtime.objects:
-        raise LookupError(f"{definition}: no pipeline {dag_id!r} with an alarm {alarm_id!r}")
+        raise LookupError(f"{source.definition}: no pipeline {dag_id!r} with an alarm {alarm_id!r}")
     run = context.get("dag_run") or {}
     task_context = {
         "data_interval_start": _moment(run.get("data_interval_start")),
@@ -54,7 +56,8 @@ def _publish(
     instance = runtime.instance_for(node_id, task_context)
     if instance is None:
         return
-    overrides = param_overrides(run.get("conf") or {})
+    # Values given for the run, then values files (Variables are not read in the triggerer).
+    overrides = {**runtime.supplied, **param_overrides(run.get("conf") or {})}
     late = {"errorMessage": f"{node_id} is late: the run was unfinished at its lateAfterTimeout"}
     publish_alarm(runtime, alarm_id, node_id, instance, overrides, late, aws_conn_id)
 

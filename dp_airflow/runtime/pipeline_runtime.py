@@ -7,7 +7,7 @@ Built once per DAG parse from the validated definition and held by every operato
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,8 +23,12 @@ class PipelineRuntime:
     objects: Mapping[str, ResolvedObject]
     parameters: Mapping[str, RawParameter]
     values: Mapping[str, tuple[str, ...]]
+    """The definition's own values."""
     schedule: PipelineSchedule
     pipeline_id: str
+    supplied: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Values from values files and, for ``dp-airflow run``, the command line (they rank above
+    Airflow Variables and the definition's own values; secrets among them stay in memory)."""
 
     @classmethod
     def build(
@@ -33,16 +37,17 @@ class PipelineRuntime:
         parameters: Mapping[str, RawParameter],
         values: Mapping[str, tuple[str, ...]],
         pipeline_id: str,
+        supplied: Mapping[str, tuple[str, ...]] | None = None,
     ) -> PipelineRuntime:
-        return cls(
-            objects, parameters, values, pipeline_schedule(objects, parameters, values), pipeline_id
-        )
+        supplied = dict(supplied or {})
+        schedule = pipeline_schedule(objects, parameters, {**values, **supplied})
+        return cls(objects, parameters, values, schedule, pipeline_id, supplied)
 
     def secret_values(self, overrides: Mapping[str, tuple[str, ...]] = {}) -> list[str]:
         """Values of ``*`` parameters and ``*`` fields, to register with Airflow's masker."""
         out = [
             v
-            for key, values in {**self.values, **overrides}.items()
+            for key, values in {**self.values, **self.supplied, **overrides}.items()
             if key.startswith("*")
             for v in values
         ]
@@ -58,15 +63,43 @@ class PipelineRuntime:
                     )
         return [v for v in out if v]
 
+    def form_value(self, parameter_id: str) -> tuple[str, ...] | None:
+        """The value known when the DAG was parsed (the trigger form's default)."""
+        if parameter_id in self.supplied:
+            return self.supplied[parameter_id]
+        if parameter_id in self.values:
+            return self.values[parameter_id]
+        declared = self.parameters.get(parameter_id)
+        default = declared.get("default") if declared is not None else None
+        return tuple(v.text or "" for v in default.values) if default is not None else None
+
     def run_overrides(self, context: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
-        """Parameter values for this run: the trigger form's Params and ``*`` parameters from
-        Airflow's secrets; every secret value is registered with Airflow's masker first."""
+        """Parameter values for this run, by precedence: values given for the run (trigger
+        form, ``dp-airflow run``), values files, Airflow Variables; the definition's own
+        values and defaults lie below these. Every secret value is registered with Airflow's
+        masker first."""
         from airflow.sdk.log import mask_secret
 
-        overrides = {**param_overrides(context.get("params") or {}), **secret_overrides(self)}
+        explicit = {
+            key: value
+            for key, value in param_overrides(context.get("params") or {}).items()
+            if not self._same(key, value, self.form_value(key))
+        }
+        variables = variable_overrides(self, skip={*explicit, *self.supplied})
+        overrides = {**variables, **self.supplied, **explicit}
         for secret in self.secret_values(overrides):
             mask_secret(secret)
         return overrides
+
+    def _same(self, key: str, value: tuple[str, ...], default: tuple[str, ...] | None) -> bool:
+        """Whether a form value is the form's default (then it is no value given for the run).
+
+        Numbers are compared as numbers: the form turns ``"5"`` into ``5.0`` for a Double."""
+        if default is None:
+            return False
+        declared = self.parameters.get(key)
+        kind = ((declared.text("type") if declared else None) or "String").strip().lower()
+        return tuple(map(_normal(kind), value)) == tuple(map(_normal(kind), default))
 
     def instance_for(self, object_id: str, context: Mapping[str, Any]) -> Instance | None:
         """This task's own instance in the run, or None when its schedule has none then.
@@ -121,24 +154,51 @@ def _plain_instance(start: datetime | None, end: datetime | None) -> Instance:
     return Instance(0, moment, end or moment, moment)
 
 
-def secret_overrides(runtime: PipelineRuntime) -> dict[str, tuple[str, ...]]:
-    """Values of ``*`` parameters from Airflow's secrets (Variables, thus any secrets backend).
+def _normal(kind: str) -> Any:
+    def normal(text: str) -> str:
+        try:
+            if kind == "integer":
+                return str(int(float(text)))
+            if kind == "double":
+                return repr(float(text))
+        except ValueError:
+            pass
+        return text
 
-    ``*myPassword`` is looked up as the Variable ``<dag id>__myPassword``, then ``myPassword``;
-    without either, the definition's own value or default applies. Never from DAG-run conf.
+    return normal
+
+
+def variable_overrides(
+    runtime: PipelineRuntime, skip: set[str] | frozenset[str] = frozenset()
+) -> dict[str, tuple[str, ...]]:
+    """Parameter values from Airflow Variables (thus from any secrets backend).
+
+    ``myRegion`` is looked up as the Variable ``<dag id>__myRegion``, then ``myRegion``; a
+    secret ``*myPassword`` likewise without its ``*``. A Variable holding a JSON list gives an
+    array parameter its values.
     """
+    import contextlib
+    import json
+
     from airflow.sdk import Variable
 
     out: dict[str, tuple[str, ...]] = {}
-    for parameter_id in runtime.parameters:
-        if not parameter_id.startswith("*"):
+    for parameter_id, parameter in runtime.parameters.items():
+        if parameter_id in skip:
             continue
-        name = parameter_id[1:]
+        name = parameter_id.removeprefix("*")
+        is_array = (parameter.text("isArray") or "").strip().lower() == "true"
         for key in (f"{runtime.pipeline_id}__{name}", name):
             value = Variable.get(key, default=None)
-            if value is not None:
-                out[parameter_id] = (str(value),)
-                break
+            if value is None:
+                continue
+            text = str(value)
+            items = None
+            if is_array and text.lstrip().startswith("["):
+                with contextlib.suppress(ValueError):
+                    items = json.loads(text)
+            out[parameter_id] = tuple(str(v) for v in items) if isinstance(items, list) else (text,)
+            break
     return out
 
 

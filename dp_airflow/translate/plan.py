@@ -97,12 +97,18 @@ class ParamSpec:
     description: str | None = None
     enum: tuple[str, ...] = ()
     is_array: bool = False
+    required: bool = False
+    """No value anywhere at parse time: the trigger form asks for one (on-demand pipelines;
+    Airflow refuses required Params on scheduled DAGs, whose runs fail at the first task
+    that needs the value)."""
 
 
 @dataclass(frozen=True)
 class DagSpec:
     dag_id: str
     source_file: str
+    source_dag_id: str
+    """The DAG id of the file's source (differs for a template's several pipelines)."""
     tasks: tuple[TaskSpec, ...]
     params: Mapping[str, ParamSpec]
     tags: tuple[str, ...]
@@ -110,13 +116,13 @@ class DagSpec:
     report: tuple[str, ...]
 
 
-def dag_id_for(path: str | Path, pipeline_name: str | None = None) -> str:
-    stem = Path(path).stem + (f"__{pipeline_name}" if pipeline_name else "")
-    return _TASK_ID.sub("_", stem).strip("_") or "pipeline"
-
-
 def plan_pipeline(
-    definition: RawDefinition, objects: Mapping[str, ResolvedObject], source_file: str
+    definition: RawDefinition,
+    objects: Mapping[str, ResolvedObject],
+    source_file: str,
+    dag_id: str,
+    ondemand: bool = False,
+    source_dag_id: str | None = None,
 ) -> DagSpec:
     task_ids = _task_ids(objects)
     report: list[str] = []
@@ -151,10 +157,11 @@ def plan_pipeline(
         tasks.append(_activity(obj, task_ids[obj.id], tuple(sorted(upstream)), report))
     tasks = _with_clusters(tasks, objects, task_ids, report)
     _report_unused(objects, {t.resource for t in tasks if t.resource}, report)
-    params = _params(definition)
+    params = _params(definition, required_allowed=ondemand)
     return DagSpec(
-        dag_id=dag_id_for(source_file, definition.pipeline_name),
+        dag_id=dag_id,
         source_file=source_file,
+        source_dag_id=source_dag_id or dag_id,
         tasks=tuple(tasks),
         params=params,
         tags=("dp-airflow",),
@@ -447,7 +454,7 @@ def _report_unused(
             report.append(f"{obj.id} ({obj.type}): no task; its activities run on Airflow workers")
 
 
-def _params(definition: RawDefinition) -> dict[str, ParamSpec]:
+def _params(definition: RawDefinition, required_allowed: bool) -> dict[str, ParamSpec]:
     supplied = definition.value_texts()
     out: dict[str, ParamSpec] = {}
     for parameter in definition.parameters:
@@ -461,12 +468,19 @@ def _params(definition: RawDefinition) -> dict[str, ParamSpec]:
         kind = (parameter.text("type") or "String").strip().lower()
         default: object = values if is_array else (values[0] if values else None)
         allowed = parameter.get("allowedValues")
+        optional = (parameter.text("optional") or "").strip().lower() == "true"
+        missing = values is None and not optional
+        description = parameter.text("description")
+        if missing and not required_allowed:
+            note = "No value is configured: give one here, or runs fail at the first task using it."
+            description = f"{description} ({note})" if description else note
         out[parameter.id] = ParamSpec(
             default=default,
             type={"integer": "integer", "double": "number"}.get(kind, "string"),
-            description=parameter.text("description"),
+            description=description,
             enum=tuple(v.text or "" for v in allowed.values) if allowed else (),
             is_array=is_array,
+            required=missing and required_allowed,
         )
     return out
 

@@ -17,6 +17,7 @@ from dp_airflow.operators.base import UnsupportedObjectOperator
 from dp_airflow.operators.copy_activity import CopyActivityOperator
 from dp_airflow.operators.dynamodb_tools import DynamoDBExportImportOperator
 from dp_airflow.operators.emr import EmrClusterOperator, EmrStepsOperator
+from dp_airflow.operators.invalid_definition import InvalidDefinitionOperator
 from dp_airflow.operators.preconditions import (
     DynamoDBDataExistsSensor,
     DynamoDBTableExistsSensor,
@@ -82,6 +83,7 @@ def _late_alerts(spec: DagSpec, runtime: PipelineRuntime) -> list[DeadlineAlert]
                         notify_late,
                         kwargs={
                             "definition": spec.source_file,
+                            "source_dag_id": spec.source_dag_id,
                             "dag_id": spec.dag_id,
                             "alarm_id": action,
                             "node_id": task.object_id,
@@ -283,16 +285,59 @@ OPERATORS: Mapping[str, Callable[[TaskSpec, PipelineRuntime], BaseOperator]] = {
 def _param(spec: ParamSpec) -> Param:
     schema: dict[str, Any] = {}
     if spec.is_array:
-        schema["type"] = ["array", "null"]
+        schema["type"] = "array" if spec.required else ["array", "null"]
         schema["items"] = {"type": spec.type, **({"enum": list(spec.enum)} if spec.enum else {})}
+        if spec.required:
+            schema["minItems"] = 1
     else:
-        schema["type"] = [spec.type, "null"] if spec.default is None else spec.type
+        nullable = spec.default is None and not spec.required
+        schema["type"] = [spec.type, "null"] if nullable else spec.type
         if spec.enum:
             schema["enum"] = list(spec.enum)
+    if spec.required:
+        return Param(description=spec.description, **schema)  # no default: the form asks
     default = spec.default
     if not spec.is_array and isinstance(default, str) and spec.type in ("integer", "number"):
         default = int(default) if spec.type == "integer" else float(default)
     return Param(default, description=spec.description, **schema)
+
+
+INVALID_TAG = "dp-airflow:invalid"
+INVALID_TASK_ID = "definition_errors"
+
+
+def render_invalid_dag(dag_id: str, source_file: str, diagnostics: list[str]) -> DAG:
+    """The stand-in for a definition that cannot become a DAG: same DAG id, no schedule, tagged
+    ``dp-airflow:invalid``, the diagnostics in its description and docs, one task that fails
+    with them if triggered. Its other pipelines' DAGs are not affected."""
+    text = "\n".join(diagnostics)
+    first = diagnostics[0].splitlines()[0] if diagnostics else "no pipeline objects"
+    errors = sum(1 for line in diagnostics if ": error: " in line.splitlines()[0])
+    count = f"{errors} error(s)" if errors else "cannot be loaded"
+    doc = "\n".join(
+        [
+            f"**Invalid Data Pipeline definition** `{source_file}`: {count}.",
+            "",
+            "Nothing of this pipeline runs until the file is fixed; the DAG then comes back with "
+            "its schedule on the next parse. The other pipelines are not affected.",
+            "",
+            "```",
+            text,
+            "```",
+        ]
+    )
+    with DAG(
+        dag_id,
+        schedule=None,
+        start_date=datetime(2000, 1, 1, tzinfo=UTC),
+        catchup=False,
+        tags=["dp-airflow", INVALID_TAG],
+        description=f"Invalid definition ({count}): {first}"[:1000],
+        doc_md=doc,
+        default_args={"owner": "dp-airflow"},
+    ) as dag:
+        InvalidDefinitionOperator(task_id=INVALID_TASK_ID, diagnostics=text)
+    return dag
 
 
 def render_dag(spec: DagSpec, runtime: PipelineRuntime, catchup: bool) -> DAG:

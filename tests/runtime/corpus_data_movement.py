@@ -1,17 +1,16 @@
 """Which corpus samples of the data-movement kinds translate to a DAG that serializes.
 
 Run ``python -m tests.runtime.corpus_data_movement`` to rewrite corpus_data_movement.json.
-Samples whose only errors are parameters left for activation time get placeholder values
-(the test reports that); anything else must validate as it is.
+Every sample is translated as it is: parameters left for activation time have no value, which
+only matters when a run uses them (corpus_runs.py gives them placeholder values in a values
+file, as a user would).
 """
 
 from __future__ import annotations
 
 import json
 import sys
-import tempfile
 from pathlib import Path
-from typing import Any
 
 CORPUS = Path(__file__).parents[3] / "shared" / "corpus"
 EXPECTED = Path(__file__).with_name("corpus_data_movement.json")
@@ -43,49 +42,36 @@ def samples() -> list[Path]:
 
 
 def outcome(path: Path) -> str:
-    """``dag`` (with the task kinds), ``dag with placeholder parameters``, or why not."""
+    """``dag`` with the task kinds, or why not."""
     from airflow.serialization.serialized_objects import DagSerialization
 
     from dp_airflow.definition.validate import validate_file
     from dp_airflow.errors import DpAirflowError
-    from dp_airflow.loader import build_dags
+    from dp_airflow.loader import file_dags
 
     result = validate_file(path, build_models=False)
-    errors = [d for d in result.diagnostics if d.is_error]
-    missing = {d.object_id for d in errors if d.code == "parameter-missing-value"}
-    others = sorted({d.code for d in errors if d.code != "parameter-missing-value"})
-    if others:
-        return "invalid: " + ", ".join(others)
+    errors = sorted({d.code for d in result.diagnostics if d.is_error})
+    if errors:
+        return "invalid: " + ", ".join(errors)
     if not result.definitions:
         return "invalid: no pipeline"
-    prefix = "dag"
-    with tempfile.TemporaryDirectory() as tmp:
-        target = path
-        if missing or path.suffix != ".json" or len(result.definitions) > 1:
-            document = with_placeholders(result.definitions[0], missing)
-            target = Path(tmp) / "sample.json"
-            target.write_text(json.dumps(document))
-            if missing:
-                prefix = "dag with placeholder parameters"
-        try:
-            dags = build_dags(target, catchup=False)
-        except DpAirflowError as exc:
-            return f"not translated: {str(exc).splitlines()[0][:160]}"
+    try:
+        dags = file_dags(path, catchup=False)
+    except DpAirflowError as exc:
+        return f"not translated: {str(exc).splitlines()[0][:160]}"
     kinds = sorted({type(t).__name__ for dag in dags for t in dag.tasks})
     for dag in dags:
         DagSerialization.to_dict(dag)
-    return f"{prefix}: {', '.join(kinds)}"
+    return f"dag: {', '.join(kinds)}"
 
 
-def with_placeholders(definition: Any, missing: set[str | None]) -> dict[str, Any]:
-    """The definition in CLI form, with a placeholder value for each parameter in ``missing``."""
-    from dp_airflow.definition.convert import to_cli
+def placeholder_values(path: Path) -> dict[str, str]:
+    """A placeholder value for each parameter of the sample that has none."""
+    from dp_airflow.definition.validate import validate_file
 
-    document = to_cli(definition, reveal_secrets=True)
-    values = document.setdefault("values", {})
-    for parameter in sorted(p for p in missing if p):
-        values[parameter] = _placeholder(parameter)
-    return document
+    result = validate_file(path, build_models=False)
+    missing = {d.object_id for d in result.diagnostics if d.code == "parameter-missing-value"}
+    return {p: _placeholder(p) for p in sorted(m for m in missing if m)}
 
 
 def _placeholder(parameter: str) -> str:

@@ -1,7 +1,8 @@
 """Run the corpus samples of the data-movement kinds that translate, end to end, against moto.
 
 ``python -m tests.runtime.corpus_runs`` rewrites corpus_runs.json; test_corpus_runs.py checks it.
-Each sample gets placeholder values for parameters left to activation time, and a seeded moto
+Each sample gets placeholder values for parameters left to activation time (in a values file
+beside it, as a user would give them), and a seeded moto
 (every bucket its text names, an object at every input ``filePath``, a one-item table for every
 DynamoDB table). Retries are turned off and sensors give up after 5 s. EMR steps are finished by
 the test thread of test_emr. Databases are not reachable (their hosts are the samples' own), so
@@ -18,17 +19,18 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tests.runtime.corpus_data_movement import CORPUS, EXPECTED, with_placeholders
+from tests.runtime.corpus_data_movement import CORPUS, EXPECTED, placeholder_values
 
 RUNS = Path(__file__).with_name("corpus_runs.json")
 
 
 def _document(path: Path) -> dict[str, Any]:
+    """The sample's first pipeline in the CLI file format (what its seed is read from)."""
+    from dp_airflow.definition.convert import to_cli
     from dp_airflow.definition.validate import validate_file
 
     result = validate_file(path, build_models=False)
-    missing = {d.object_id for d in result.diagnostics if d.code == "parameter-missing-value"}
-    return with_placeholders(result.definitions[0], missing)
+    return to_cli(result.definitions[0], reveal_secrets=True)
 
 
 def _seed(document: dict[str, Any], client: Any) -> None:
@@ -68,16 +70,18 @@ def _seed(document: dict[str, Any], client: Any) -> None:
 def run_sample(path: Path, client: Any, reset: Any) -> dict[str, Any]:
     import pendulum
 
-    from dp_airflow.loader import build_dags
+    from dp_airflow.loader import file_dags
     from tests.conftest import sync_dag_to_db, task_states
 
     reset()
     document = _document(path)
-    _seed(document, client)
+    values = placeholder_values(path)
+    _seed({**document, "values": {**document.get("values", {}), **values}}, client)
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "sample.json"
         target.write_text(json.dumps(document))
-        (dag,) = build_dags(target, catchup=False)[:1]
+        Path(tmp, "sample.values.json").write_text(json.dumps({"values": values}))
+        (dag,) = file_dags(target, catchup=False)[:1]
     for task in dag.tasks:
         task.retries = 0
         if hasattr(task, "poke_interval"):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dp_airflow.loader import translate_file
-from dp_airflow.parse_cache import cached_translation
+from dp_airflow.parse_cache import cached_translation as _cached
+from dp_airflow.translate.translation import source_for, translate_source
 
 DEFINITION = {
     "objects": [
@@ -29,11 +29,15 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _counting() -> tuple[list[Path], object]:
     calls: list[Path] = []
 
-    def translate(path: Path):
-        calls.append(path)
-        return translate_file(path)
+    def translate(source):
+        calls.append(source.definition)
+        return translate_source(source)
 
     return calls, translate
+
+
+def cached_translation(path: Path, translate):
+    return _cached(source_for(path), translate)
 
 
 def test_an_unchanged_file_is_translated_once(tmp_path: Path, cache: Path) -> None:
@@ -94,3 +98,50 @@ def test_the_cache_can_be_switched_off(tmp_path: Path, monkeypatch: pytest.Monke
     cached_translation(path, translate)
     cached_translation(path, translate)
     assert len(calls) == 2
+
+
+def test_a_changed_values_file_misses(tmp_path: Path, cache: Path) -> None:
+    path = tmp_path / "pipe.json"
+    path.write_text(json.dumps(DEFINITION))
+    values = tmp_path / "pipe.values.json"
+    values.write_text(json.dumps({"values": {"myWho": "moon"}}))
+    calls, translate = _counting()
+    cached_translation(path, translate)
+    values.write_text(json.dumps({"values": {"myWho": "sun"}}))
+    (result,) = cached_translation(path, translate)
+    assert len(calls) == 2
+    assert result[0].params["myWho"].default == "sun"
+
+
+def test_secret_values_from_a_values_file_are_never_cached(tmp_path: Path, cache: Path) -> None:
+    secret = json.loads(json.dumps(DEFINITION))
+    secret["parameters"].append({"id": "*myToken"})
+    path = tmp_path / "pipe.json"
+    path.write_text(json.dumps(secret))
+    (tmp_path / "pipe.values.json").write_text(json.dumps({"values": {"*myToken": "s3cr3t"}}))
+    calls, translate = _counting()
+    cached_translation(path, translate)
+    cached_translation(path, translate)
+    assert len(calls) == 2
+    assert not cache.exists() or not any(cache.iterdir())
+
+
+def test_a_broken_definition_is_cached_as_its_diagnostics(tmp_path: Path, cache: Path) -> None:
+    from dp_airflow.errors import DefinitionError
+    from dp_airflow.translate.translation import Broken, broken_from
+
+    path = tmp_path / "pipe.json"
+    path.write_text('{"objects": [{"id": "A", "type": "Shel"}]}')
+    calls: list[Path] = []
+
+    def translate(source):
+        calls.append(source.definition)
+        try:
+            return translate_source(source)
+        except DefinitionError as exc:
+            return broken_from(exc)
+
+    first = cached_translation(path, translate)
+    second = cached_translation(path, translate)
+    assert len(calls) == 1 and isinstance(second, Broken) and second == first
+    assert "unknown object type 'Shel'" in second.diagnostics[0]

@@ -14,7 +14,7 @@ def _plan(objects: list[dict], parameters: list[dict] | None = None) -> DagSpec:
     document = {"objects": objects, "parameters": parameters or []}
     definition = read_text(json.dumps(document)).definitions[0]
     context = validate_definition(definition, DiagnosticSink())
-    return plan_pipeline(definition, context.resolved, "/defs/My Pipeline.json")
+    return plan_pipeline(definition, context.resolved, "/defs/My Pipeline.json", "My_Pipeline")
 
 
 BASE = [{"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"}]

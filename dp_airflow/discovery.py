@@ -1,0 +1,142 @@
+"""Which files in a dags folder are pipelines, and under which DAG ids (no Airflow here).
+
+The layouts, as users keep their definitions:
+
+- a definition file ``<stem>.json`` (or a CloudFormation template ``.yaml``, ``.yml``,
+  ``.template``), DAG id ``<stem>``; ``<stem>.parameters.json`` and ``<stem>.values.json`` beside
+  it are its ``--parameter-objects`` and ``--parameter-values-uri`` files;
+- a pipeline folder, as AWS's samples are laid out: a folder holding ``definition.json``, with
+  ``parameters.json`` and ``values.json`` beside it; DAG id = the folder's name, and nothing else
+  in the folder is read as a pipeline of its own.
+
+A file that is not a Data Pipeline definition at all (no ``objects``, ``pipelineObjects`` or
+``AWS::DataPipeline::Pipeline`` in it) is skipped quietly. The caller lists the files (the
+loader does it with Airflow's ``.airflowignore`` rules), so this module stays independent of how
+it is invoked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFINITION_SUFFIXES = (".json", ".yaml", ".yml", ".template")
+FOLDER_DEFINITION = "definition.json"
+FOLDER_PARAMETERS = "parameters.json"
+FOLDER_VALUES = "values.json"
+COMPANION_SUFFIXES = (".parameters.json", ".values.json")
+_MARKER = re.compile(
+    rb"""(["']?(?:objects|pipelineObjects)["']?\s*:)|AWS::DataPipeline::Pipeline"""
+)
+_DAG_ID = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def dag_id_for(path: str | Path, pipeline_name: str | None = None) -> str:
+    """The DAG id of a definition file: its stem (or its pipeline folder's name), plus the
+    CloudFormation resource's name when a template holds several pipelines."""
+    path = Path(path)
+    stem = path.parent.name if path.name == FOLDER_DEFINITION and path.parent.name else path.stem
+    return safe_dag_id(stem + (f"__{pipeline_name}" if pipeline_name else ""))
+
+
+def safe_dag_id(text: str) -> str:
+    return _DAG_ID.sub("_", text).strip("_") or "pipeline"
+
+
+@dataclass(frozen=True)
+class PipelineSource:
+    """One pipeline's files: the definition and, when present, its parameters and values."""
+
+    dag_id: str
+    definition: Path
+    parameters_file: Path | None = None
+    values_file: Path | None = None
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return tuple(
+            p for p in (self.definition, self.parameters_file, self.values_file) if p is not None
+        )
+
+    def may_hold(self, dag_id: str) -> bool:
+        """Whether this source can yield ``dag_id`` (a template's pipelines add ``__<name>``)."""
+        return dag_id == self.dag_id or dag_id.startswith(self.dag_id + "__")
+
+
+@dataclass
+class Discovery:
+    sources: list[PipelineSource] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    """Files that are not Data Pipeline definitions (debug-logged by the loader)."""
+
+    def by_dag_id(self) -> dict[str, list[PipelineSource]]:
+        out: dict[str, list[PipelineSource]] = {}
+        for source in self.sources:
+            out.setdefault(source.dag_id, []).append(source)
+        return out
+
+
+def discover(root: Path, files: Iterable[Path], wanted: str | None = None) -> Discovery:
+    """The pipelines among ``files`` (paths under ``root``), in a stable order.
+
+    With ``wanted`` (a worker running one DAG), only the files that may give that DAG id are
+    read to tell definitions from other files; the others are left out.
+    """
+    listed = sorted({Path(f) for f in files})
+    present = set(listed)
+    folders = sorted(
+        {p.parent for p in listed if p.name == FOLDER_DEFINITION and p.parent != root},
+        key=lambda d: len(d.parts),
+    )
+    pipeline_folders: list[Path] = []
+    for folder in folders:
+        if not any(folder.is_relative_to(outer) for outer in pipeline_folders):
+            pipeline_folders.append(folder)
+    found = Discovery()
+    for folder in pipeline_folders:
+        source = PipelineSource(
+            dag_id_for(folder / FOLDER_DEFINITION),
+            folder / FOLDER_DEFINITION,
+            _if_present(folder / FOLDER_PARAMETERS, present),
+            _if_present(folder / FOLDER_VALUES, present),
+        )
+        if wanted is None or source.may_hold(wanted):
+            found.sources.append(source)
+    for path in listed:
+        if not path.name.lower().endswith(DEFINITION_SUFFIXES):
+            continue
+        if any(path.is_relative_to(folder) for folder in pipeline_folders):
+            continue
+        if path.name.lower().endswith(COMPANION_SUFFIXES):
+            continue
+        stem = path.name[: -len(path.suffix)]
+        source = PipelineSource(
+            safe_dag_id(stem),
+            path,
+            _if_present(path.with_name(stem + ".parameters.json"), present),
+            _if_present(path.with_name(stem + ".values.json"), present),
+        )
+        if wanted is not None and not source.may_hold(wanted):
+            continue
+        if not looks_like_definition(path):
+            found.skipped.append(path)
+            continue
+        found.sources.append(source)
+    found.sources.sort(key=lambda s: (s.dag_id, str(s.definition)))
+    return found
+
+
+def _if_present(path: Path, present: set[Path]) -> Path | None:
+    return path if path in present else None
+
+
+def looks_like_definition(path: Path) -> bool:
+    """Whether the file mentions what every definition has; unreadable files count as
+    definitions, so that they are reported rather than silently skipped."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return True
+    return _MARKER.search(data) is not None

@@ -1,0 +1,130 @@
+"""A pipeline source → the plan and runtime of each pipeline in it, or why it cannot be one.
+
+No Airflow here: the dags-folder loader, ``dp-airflow run`` and the late-alarm callback all
+translate through this module, and the parse cache stores what it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dp_airflow.definition.diagnostics import Diagnostic, Severity
+from dp_airflow.discovery import PipelineSource, safe_dag_id
+from dp_airflow.errors import DefinitionError
+
+if TYPE_CHECKING:
+    from dp_airflow.definition.inputs import PipelineInputs
+    from dp_airflow.definition.validate import ValidationResult
+    from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
+    from dp_airflow.translate.plan import DagSpec
+
+Translation = list[tuple["DagSpec", "PipelineRuntime"]]
+
+
+@dataclass(frozen=True)
+class Broken:
+    """Why a definition cannot become a DAG: its diagnostics as rendered text, errors first."""
+
+    diagnostics: tuple[str, ...]
+    cacheable: bool = True
+    """False for failures that may pass by themselves (an unreadable file, an internal error)."""
+
+
+Outcome = Translation | Broken
+
+
+def source_inputs(source: PipelineSource) -> PipelineInputs:
+    from dp_airflow.definition.inputs import PipelineInputs
+
+    values = (source.values_file,) if source.values_file is not None else ()
+    return PipelineInputs(source.parameters_file, values)
+
+
+def source_for(definition: str | Path, dag_id: str | None = None) -> PipelineSource:
+    """The source of a definition named by path, its companion files found beside it;
+    ``dag_id`` is the source's own DAG id when known (the dags folder's root decides it)."""
+    from dp_airflow.definition.inputs import PipelineInputs
+    from dp_airflow.discovery import dag_id_for
+
+    inputs = PipelineInputs.beside(definition)
+    values = inputs.values_files[0] if inputs.values_files else None
+    return PipelineSource(
+        dag_id or dag_id_for(definition), Path(definition), inputs.parameters_file, values
+    )
+
+
+def translate_source(source: PipelineSource, inputs: PipelineInputs | None = None) -> Translation:
+    """Plan and runtime of each pipeline of ``source``; raises DefinitionError with every error.
+
+    ``inputs`` replaces the source's own parameters and values files (the CLI's flags).
+    """
+    from dp_airflow.definition.inputs import read_pipeline
+    from dp_airflow.definition.validate import validate_loaded
+
+    loaded = read_pipeline(source.definition, inputs or source_inputs(source))
+    return translate_validated(source.dag_id, validate_loaded(loaded, build_models=False))
+
+
+def translate_validated(source_dag_id: str, result: ValidationResult) -> Translation:
+    """Plan and runtime of each pipeline of a validated file, whose DAG id is
+    ``source_dag_id``; raises DefinitionError with every error."""
+    from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
+    from dp_airflow.schedule.pipeline import ScheduleError
+    from dp_airflow.translate.plan import plan_pipeline
+
+    errors = [d for d in result.diagnostics if d.is_error]
+    if errors or not result.definitions:
+        raise DefinitionError(errors or [_error(result.file, "no pipeline objects")])
+    out: Translation = []
+    for definition, context in zip(result.definitions, result.contexts, strict=True):
+        name = definition.pipeline_name
+        dag_id = safe_dag_id(f"{source_dag_id}__{name}") if name else source_dag_id
+        try:
+            runtime = PipelineRuntime.build(
+                context.resolved,
+                definition.parameters_by_id(),
+                definition.own_value_texts(),
+                dag_id,
+                supplied=definition.supplied_value_texts(),
+            )
+        except ScheduleError as exc:
+            raise DefinitionError([_error(result.file, str(exc))]) from None
+        spec = plan_pipeline(
+            definition,
+            context.resolved,
+            result.file,
+            dag_id,
+            ondemand=runtime.schedule.ondemand,
+            source_dag_id=source_dag_id,
+        )
+        out.append((spec, runtime))
+    return out
+
+
+def _error(file: str, message: str) -> Diagnostic:
+    return Diagnostic(Severity.ERROR, "untranslatable", message, file)
+
+
+def broken_from(error: DefinitionError) -> Broken:
+    return Broken(tuple(d.render() for d in error.diagnostics))
+
+
+def pipeline_runtimes(source: PipelineSource) -> dict[str, PipelineRuntime]:
+    """DAG id → runtime for each pipeline of a source (for callbacks outside tasks)."""
+    from dp_airflow.parse_cache import cached_translation
+
+    outcome = cached_translation(source, _outcome)
+    return (
+        {}
+        if isinstance(outcome, Broken) or outcome is None
+        else {spec.dag_id: runtime for spec, runtime in outcome}
+    )
+
+
+def _outcome(source: PipelineSource) -> Outcome:
+    try:
+        return translate_source(source)
+    except DefinitionError as exc:
+        return broken_from(exc)
