@@ -139,3 +139,34 @@ def pg(postgres: dict[str, Any]) -> Iterator[dict[str, Any]]:
         with admin.cursor() as cursor:
             cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")
         admin.close()
+
+
+@pytest.fixture(scope="session")
+def mariadb_server() -> Iterator[dict[str, Any]]:
+    """A throwaway MariaDB server from Debian's binaries on 127.0.0.1."""
+    from tests.servers import MissingMariaDB, mariadb_server
+
+    try:
+        with mariadb_server() as params:
+            yield params
+    except MissingMariaDB as exc:
+        pytest.fail(str(exc))
+
+
+@pytest.fixture
+def mysql(mariadb_server: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A fresh MySQL database for one test: its PyMySQL connection parameters."""
+    import uuid
+
+    import pymysql
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = pymysql.connect(**mariadb_server, autocommit=True)
+    with admin.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {name}")
+    try:
+        yield {**mariadb_server, "database": name}
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE {name}")
+        admin.close()

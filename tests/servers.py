@@ -51,3 +51,90 @@ def postgres_cluster() -> Iterator[dict[str, Any]]:
     finally:
         subprocess.run([*pg_ctl, "-m", "fast", "-w", "stop"], check=False, capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+class MissingMariaDB(RuntimeError):
+    """Debian's MariaDB server binaries are not installed."""
+
+
+@contextmanager
+def mariadb_server() -> Iterator[dict[str, Any]]:
+    """A throwaway MariaDB server on a free port of 127.0.0.1; PyMySQL parameters (user ``dp``,
+    password ``dp``, database ``dp``); stopped and removed after."""
+    server, install = (
+        shutil.which("mariadbd", path="/usr/sbin:/usr/bin"),
+        shutil.which("mariadb-install-db"),
+    )
+    if server is None or install is None:
+        raise MissingMariaDB(
+            "MariaDB binaries missing: `make test` installs Debian's mariadb-server"
+        )
+    root = pathlib.Path(tempfile.mkdtemp(prefix="dp-airflow-mariadb-"))
+    data, sock = root / "data", root / "mysqld.sock"
+    user = ["--user=root"] if os.geteuid() == 0 else []
+    subprocess.run(
+        [
+            install,
+            "--no-defaults",
+            f"--datadir={data}",
+            *user,
+            "--skip-test-db",
+            "--auth-root-authentication-method=socket",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            server,
+            "--no-defaults",
+            f"--datadir={data}",
+            f"--socket={sock}",
+            f"--port={port}",
+            "--bind-address=127.0.0.1",
+            *user,
+            "--skip-log-bin",
+            "--skip-name-resolve",
+            "--innodb-flush-log-at-trx-commit=0",
+            f"--pid-file={root / 'mysqld.pid'}",
+            f"--log-error={root / 'error.log'}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _mariadb_setup(sock, process)
+        yield {"host": "127.0.0.1", "port": port, "user": "dp", "password": "dp", "database": "dp"}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _mariadb_setup(sock: pathlib.Path, process: subprocess.Popen[bytes]) -> None:
+    """Wait for the server, then create the test user and database over the socket."""
+    import time
+
+    import pymysql
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            admin = pymysql.connect(unix_socket=str(sock), user="root")
+            break
+        except pymysql.err.OperationalError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the MariaDB server did not start") from None
+            time.sleep(0.3)
+    with admin.cursor() as cursor:
+        cursor.execute("CREATE DATABASE dp")
+        cursor.execute("CREATE USER 'dp'@'%' IDENTIFIED BY 'dp'")
+        cursor.execute("GRANT ALL ON *.* TO 'dp'@'%'")
+    admin.commit()
+    admin.close()

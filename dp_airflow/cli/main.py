@@ -144,7 +144,7 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             status = EXIT_INVALID
         counts["valid" if result.valid else "invalid"] += 1
         counts["errors"] += sum(d.is_error for d in result.diagnostics)
-        counts["warnings"] += sum(not d.is_error for d in result.diagnostics)
+        counts["warnings"] += sum(d.severity == "warning" for d in result.diagnostics)
         if output == "json":
             reports.append(
                 {

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write("\n")
     else:
         for object_id, state in report["objects"].items():
-            print(f"{object_id}: {state}", file=out)
+            print(f"{object_id}: {state} ({report['status'][object_id]})", file=out)
         print(f"{report['dag_id']}: {report['state']}", file=out)
     return 0 if report["state"] == "success" else 1
 
@@ -109,6 +109,7 @@ def _run(result: ValidationResult, at: Any) -> dict[str, Any]:
     from airflow.utils import db
 
     from dp_airflow.discovery import dag_id_for
+    from dp_airflow.runtime.attempt_fields import status_of_state
     from dp_airflow.translate.render import render_dag
     from dp_airflow.translate.translation import translate_validated
 
@@ -122,10 +123,19 @@ def _run(result: ValidationResult, at: Any) -> dict[str, Any]:
     sync_bag_to_db(bag, "dags-folder", None)
     moment = pendulum.instance(at) if at is not None else pendulum.now("UTC")
     run = dag.test(logical_date=moment)
+    instances = sorted(run.get_task_instances(), key=lambda t: (t.start_date is None, t.start_date))
+    states = {ti.task_id: str(ti.state or "none") for ti in instances}
     objects: dict[str, str] = {}
-    for ti in sorted(run.get_task_instances(), key=lambda t: (t.start_date is None, t.start_date)):
-        object_id = getattr(dag.task_dict[ti.task_id], "object_id", None)
-        if object_id is not None:  # a cluster's teardown is not an object of its own
-            objects[object_id] = str(ti.state or "none")
+    statuses: dict[str, str] = {}
+    for ti in instances:
+        task = dag.task_dict[ti.task_id]
+        object_id = getattr(task, "object_id", None)
+        if object_id is None:  # a cluster's teardown is not an object of its own
+            continue
+        objects[object_id] = states[ti.task_id]
+        cascaded = getattr(task, "cascade", False) and any(
+            states.get(up) in ("failed", "upstream_failed") for up in task.upstream_task_ids
+        )
+        statuses[object_id] = status_of_state(states[ti.task_id], cascaded)
     state = str(run.state)
-    return {"dag_id": dag.dag_id, "state": state, "objects": objects}
+    return {"dag_id": dag.dag_id, "state": state, "objects": objects, "status": statuses}

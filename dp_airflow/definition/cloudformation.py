@@ -93,7 +93,25 @@ def _read_pipeline(
         reader.name,
         pipeline_name=logical_id if several else None,
         source=reader.source,
+        tags=_tags(reader, properties.get("PipelineTags")),
     )
+
+
+def _tags(reader: _Reader, node: Node | None) -> tuple[tuple[str, str], ...]:
+    """``PipelineTags: [{Key, Value}]``, intrinsics resolved where the template decides them."""
+    if node is None or not node.is_array:
+        return ()
+    out = []
+    for item in node.items:
+        key_node = item.get("Key") if item.is_object else None
+        value_node = item.get("Value") if item.is_object else None
+        if key_node is None or value_node is None:
+            continue
+        key = reader.scalar_text(key_node, None, "PipelineTags")
+        value = reader.scalar_text(value_node, None, "PipelineTags")
+        if key is not None and value is not None:
+            out.append((key, value))
+    return tuple(out)
 
 
 class _IntrinsicResolver:

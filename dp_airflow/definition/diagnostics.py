@@ -10,6 +10,8 @@ from typing import Any
 class Severity(enum.StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"
+    """What the user should know about how the definition runs; never a defect."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,9 @@ class DiagnosticSink:
 
     def warning(self, code: str, message: str, **where: Any) -> None:
         self.add(Severity.WARNING, code, message, **where)
+
+    def info(self, code: str, message: str, **where: Any) -> None:
+        self.add(Severity.INFO, code, message, **where)
 
     def add(
         self,

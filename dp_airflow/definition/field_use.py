@@ -88,7 +88,8 @@ FIELD_USE: dict[str, str] = {
     "masterGroupConfiguration": EMR_UNUSED,
     "masterInstanceBidPrice": "spot MASTER group with this bid",
     "masterInstanceType": "MASTER instance type (retired types → m5.xlarge)",
-    "maxActiveInstances": "`max_active_runs`",
+    "maxActiveInstances": "the task's `max_active_tis_per_dag`; on Default the DAG's "
+    "`max_active_runs` (default 1 on-demand, else Data Pipeline's 5)",
     "maximumRetries": "`retries` (default 2)",
     "message": "the SNS message (evaluated)",
     "minInstanceCount": EC2,
@@ -123,7 +124,7 @@ FIELD_USE: dict[str, str] = {
     "role": "RunJobFlow `ServiceRole` (EmrCluster); elsewhere the Airflow connection's credentials",
     "runAsUser": NO_EFFECT,
     "runsOn": "EMR activities: the cluster; others run on Airflow workers",
-    "s3EncryptionType": NO_EFFECT,
+    "s3EncryptionType": "SSE-S3 (`AES256`) on every object the task writes unless `NONE`",
     "s3Key": "the key the sensor waits for",
     "s3NoProxy": NO_EFFECT,
     "s3Prefix": "the prefix the sensor lists",
@@ -156,7 +157,8 @@ FIELD_USE: dict[str, str] = {
     "taskInstanceBidPrice": "spot TASK group with this bid",
     "taskInstanceCount": "TASK group size (default 0)",
     "taskInstanceType": "TASK instance type (retired types → m5.xlarge)",
-    "terminateAfter": "EmrCluster: steps fail as TIMEDOUT past it; " + "Ec2Resource: " + EC2,
+    "terminateAfter": "EmrCluster: steps fail as TIMEDOUT past it; Ec2Resource: the "
+    "`execution_timeout` of the activities that run on it",
     "topicArn": "the SNS topic",
     "transformSql": "SELECT over `staging` before the insert mode",
     "useOnDemandOnLastAttempt": NO_EFFECT,

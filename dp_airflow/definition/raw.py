@@ -112,6 +112,8 @@ class RawDefinition:
     pipeline_name: str | None = None
     """The CloudFormation resource's logical id when a template holds several pipelines."""
     source: SourceText | None = field(default=None, compare=False, repr=False)
+    tags: tuple[tuple[str, str], ...] = ()
+    """The pipeline's tags (key, value): CloudFormation's ``PipelineTags``."""
     supplied: tuple[SuppliedValues, ...] = ()
     """Values from outside the definition, in increasing precedence (values files, then the
     command line); each replaces the definition's own value of the same parameter."""

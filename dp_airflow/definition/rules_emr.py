@@ -1,4 +1,5 @@
-"""EmrCluster settings that EMR no longer accepts: warnings, since the definition still reads.
+"""Resources: EmrCluster settings that EMR no longer accepts (warnings, since the definition still
+reads), and what an Ec2Resource becomes (information).
 
 Retired instance families (first-generation types EMR no longer launches) and ``amiVersion``
 (EMR 3.x and earlier AMIs) are reported; the cluster request replaces them as
@@ -22,6 +23,7 @@ def retired_instance_type(text: str) -> bool:
 
 
 def check(context: Context) -> None:
+    _ec2_resources(context)
     for obj in context.resolved.values():
         if obj.type != "EmrCluster":
             continue
@@ -49,3 +51,30 @@ def check(context: Context) -> None:
                 field="amiVersion",
                 location=ami.field.location,
             )
+
+
+def _ec2_resources(context: Context) -> None:
+    """Once per Ec2Resource: no instance is launched; its activities run on Airflow workers."""
+    users: dict[str, list[str]] = {}
+    for obj in context.resolved.values():
+        for target in obj.ref_ids("runsOn"):
+            if target != obj.id:
+                users.setdefault(target, []).append(obj.id)
+    for obj in context.resolved.values():
+        if obj.type != "Ec2Resource":
+            continue
+        activities = ", ".join(sorted(users.get(obj.id, ())))
+        limit = obj.value_text("terminateAfter")
+        bound = f"; terminateAfter {limit!r} bounds each one's run time" if limit else ""
+        where = (
+            f"the activities that run on it ({activities}) run on Airflow workers, in the "
+            f"default queue{bound}"
+            if activities
+            else "no activity runs on it"
+        )
+        context.sink.info(
+            "ec2-resource",
+            f"no EC2 instance is launched: {where}",
+            object_id=obj.id,
+            location=obj.raw.location,
+        )

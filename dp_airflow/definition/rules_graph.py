@@ -86,28 +86,37 @@ def _check_cycles(context: Context) -> None:
     reported: set[frozenset[str]] = set()
     state: dict[str, int] = {}
     for start in sorted(edges):
-        _visit(start, edges, state, [], context, reported)
+        if state.get(start) is None:
+            _visit(start, edges, state, context, reported)
 
 
 def _visit(
-    node: str,
+    start: str,
     edges: dict[str, list[tuple[str, str]]],
     state: dict[str, int],
-    path: list[tuple[str, str]],
     context: Context,
     reported: set[frozenset[str]],
 ) -> None:
-    # Iterative colouring would avoid recursion limits, but definitions hold at most a few
-    # hundred objects, far below Python's default depth.
-    if state.get(node) == 2:
-        return
-    state[node] = 1
-    for target, label in edges.get(node, ()):
-        if state.get(target) == 1:
-            _report_cycle(target, [*path, (node, label)], context, reported)
-        elif state.get(target) is None and target in context.objects:
-            _visit(target, edges, state, [*path, (node, label)], context, reported)
-    state[node] = 2
+    """Depth-first colouring (1 = on the current path, 2 = done), iterative so that a chain of
+    thousands of objects neither recurses nor copies its path at each step."""
+    path: list[tuple[str, str]] = []  # (ancestor, label of its edge down the path)
+    stack = [(start, iter(edges.get(start, ())))]
+    state[start] = 1
+    while stack:
+        node, pending = stack[-1]
+        for target, label in pending:
+            if state.get(target) == 1:
+                _report_cycle(target, [*path, (node, label)], context, reported)
+            elif state.get(target) is None and target in context.objects:
+                path.append((node, label))
+                state[target] = 1
+                stack.append((target, iter(edges.get(target, ()))))
+                break
+        else:
+            state[node] = 2
+            stack.pop()
+            if path:
+                path.pop()
 
 
 def _report_cycle(

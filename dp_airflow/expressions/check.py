@@ -30,7 +30,13 @@ from dp_airflow.expressions.functions import (
     STRING,
 )
 from dp_airflow.expressions.joda import PatternError, compile_pattern
-from dp_airflow.expressions.runtime_fields import RUNTIME_FIELDS, UNPREFIXED_RUNTIME
+from dp_airflow.expressions.runtime_fields import (
+    ACTION_TYPES,
+    ENDED_ONLY,
+    NEVER_SET,
+    RUNTIME_FIELDS,
+    UNPREFIXED_RUNTIME,
+)
 from dp_airflow.expressions.template import compile_template
 from dp_airflow.expressions.values import a
 
@@ -215,12 +221,14 @@ class _Checker:
     def _first(self, name: str, span: Span) -> tuple[str, list[str]]:
         if name.startswith("@"):
             if name in RUNTIME_FIELDS:
-                return RUNTIME_FIELDS[name], []
+                return self._runtime(name, span), []
             return self.fail_ref(
                 f"unknown runtime field {name!r}" + did_you_mean(name, list(RUNTIME_FIELDS)),
                 span,
             ), []
-        if name in UNPREFIXED_RUNTIME or name in NAME_FIELDS:
+        if name in UNPREFIXED_RUNTIME:
+            return self._runtime(name, span), []
+        if name in NAME_FIELDS:
             return STRING, []
         parameter = self.scope.parameters.get(name)
         obj = self.scope.objects.get(self.scope.object_id or "")
@@ -238,6 +246,23 @@ class _Checker:
             return ANY, []  # on Default or a template: the object is not known here
         return self._unresolved(obj, name, span), []
 
+    def _runtime(self, name: str, span: Span) -> str:
+        """The kind of a runtime field, or an error where it can never have a value."""
+        if name in NEVER_SET:
+            return self.fail_ref(
+                f"runtime field {name!r} is never set when dp-airflow runs a pipeline "
+                "(see docs/mapping.md)",
+                span,
+            )
+        obj = self.scope.objects.get(self.scope.object_id or "")
+        if name in ENDED_ONLY and obj is not None and obj.type not in ACTION_TYPES:
+            return self.fail_ref(
+                f"runtime field {name!r} has a value only once an attempt has ended: read it "
+                f"in an SnsAlarm of the object, as #{{node.{name}}}",
+                span,
+            )
+        return RUNTIME_FIELDS.get(name, STRING)
+
     def _unresolved(self, obj: ResolvedObject, name: str, span: Span) -> str:
         return self.fail_ref(unresolved_message(obj, name, self.scope.parameters), span)
 
@@ -247,11 +272,13 @@ class _Checker:
             return ANY, []
         if name.startswith("@"):
             if name in RUNTIME_FIELDS:
-                return RUNTIME_FIELDS[name], []
+                return self._runtime(name, span), []
             return self.fail_ref(
                 f"unknown runtime field {name!r}" + did_you_mean(name, list(RUNTIME_FIELDS)), span
             ), []
-        if name in UNPREFIXED_RUNTIME or name in NAME_FIELDS:
+        if name in UNPREFIXED_RUNTIME:
+            return self._runtime(name, span), []
+        if name in NAME_FIELDS:
             return STRING, []
         having = [o for o in objects if name in o.fields]
         if not having and (name in self.scope.parameters or name in self.scope.supplied):

@@ -61,3 +61,49 @@ UNPREFIXED_RUNTIME = frozenset(
         "lastRetryTime",
     )
 )
+
+NEVER_SET = frozenset(
+    {
+        "@healthStatus",
+        "@healthStatusFromInstanceId",
+        "@healthStatusUpdatedTime",
+        "@lastDeactivatedTime",
+        "@latestRunTime",
+        "@latestCompletedRunTime",
+        "@nextRunTime",
+        "@firstActivationTime",
+        "@activeInstances",
+        "@waitingOn",
+        "@version",
+        "@reportProgressTime",
+        "reportProgressTime",
+        "hadoopJobLog",
+        "cancellationReason",
+        "lastRetryTime",
+        "@resourceId",
+        "@resourceStatus",
+        "@instanceParent",
+        "@headAttempt",
+    }
+)
+"""Runtime fields dp-airflow never fills (pipeline health, Task Runner progress, resource ids):
+validation refuses them so that an alarm using one is not lost at run time."""
+
+ENDED_ONLY = frozenset(
+    {
+        "@actualEndTime",
+        "@finishedTime",
+        "@error",
+        "@errorMessage",
+        "errorMessage",
+        "errorId",
+        "errorStackTrace",
+        "@failureReason",
+        "@cascadeFailedOn",
+        "emrStepLog",
+    }
+)
+"""Fields with a value only once an attempt has ended: readable in actions (``SnsAlarm``,
+``Terminate``), usually as ``#{node.…}``, not in the running object's own fields."""
+
+ACTION_TYPES = frozenset({"SnsAlarm", "Terminate"})

@@ -1,7 +1,9 @@
 """SnsAlarm: publish the alarm's evaluated subject and message when its object fails or succeeds.
 
-``node`` in the alarm's fields is the object that fired it, for the same instance; its
-``errorMessage`` is the task's exception. The alarm's ``role`` is not used: credentials come from
+``node`` in the alarm's fields is the object that fired it, for the same instance, with its
+attempt's runtime fields (``@status``, ``@actualStartTime``, ``@actualEndTime``, ``hostname``,
+``errorMessage``, ``errorId``, ``errorStackTrace``, ``@cascadeFailedOn``, ``emrStepLog``…).
+The alarm's ``role`` is not used: credentials come from
 the Airflow AWS connection (``aws_default`` unless set).
 """
 
@@ -15,6 +17,7 @@ from airflow.providers.amazon.aws.hooks.sns import SnsHook
 from airflow.sdk import BaseNotifier
 
 from dp_airflow.expressions.evaluate import render
+from dp_airflow.runtime.attempt_fields import attempt_fields
 from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
 from dp_airflow.schedule.model import Instance
 
@@ -32,9 +35,12 @@ class SnsAlarmNotifier(BaseNotifier):
         alarm_id: str,
         node_id: str,
         pipeline: PipelineRuntime,
+        event: str = "fail",
         aws_conn_id: str | None = "aws_default",
     ) -> None:
         super().__init__()
+        self.event = event
+        """``fail`` (``onFail``) or ``success`` (``onSuccess``)."""
         self.alarm_id = alarm_id
         self.node_id = node_id
         self.pipeline = pipeline
@@ -46,7 +52,9 @@ class SnsAlarmNotifier(BaseNotifier):
         if instance is None:
             return
         exception = context.get("exception")
-        extra = {"errorMessage": str(exception)} if exception is not None else {}
+        if exception is None and self.event == "fail":
+            exception = RuntimeError(f"{self.node_id} failed")  # a failure Airflow gave no cause
+        extra = attempt_fields(context, ended=True, exception=exception)
         publish_alarm(
             self.pipeline, self.alarm_id, self.node_id, instance, overrides, extra, self.aws_conn_id
         )

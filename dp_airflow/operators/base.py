@@ -16,6 +16,7 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from dp_airflow.expressions.evaluate import render, render_values
+from dp_airflow.runtime.attempt_fields import attempt_fields
 from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
 from dp_airflow.schedule.model import Instance
 
@@ -105,8 +106,9 @@ class EvaluatedFields:
             raise AirflowSkipException(f"{self.object_id}: a dependency was skipped")
 
     def runtime_fields(self, context: Mapping[str, Any]) -> dict[str, Any]:
-        """Runtime fields beyond the schedule times (subclasses may add)."""
-        return {}
+        """Runtime fields beyond the schedule times: the running attempt's (subclasses may
+        add)."""
+        return attempt_fields(context)
 
     def node_scope(self, node_id: str, instance: Instance) -> Any:
         """The scope of another object's instance in this run (a data node's paths)."""

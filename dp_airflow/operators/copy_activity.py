@@ -15,11 +15,22 @@ from typing import Any
 from airflow.sdk.exceptions import AirflowFailException
 
 from dp_airflow.operators.base import DataPipelineOperator
-from dp_airflow.operators.s3_streams import list_objects, read_text, s3_text_output
+from dp_airflow.operators.s3_streams import (
+    encryption_args,
+    list_objects,
+    read_text,
+    s3_text_output,
+)
 from dp_airflow.operators.sql_activity import DatabaseAccess
 from dp_airflow.operators.staging import directory_prefix
 from dp_airflow.schedule.model import Instance
-from dp_airflow.sql.databases import DatabaseError, connect
+from dp_airflow.sql.databases import (
+    DatabaseError,
+    connect,
+    execute_many,
+    streaming_cursor,
+    transaction,
+)
 from dp_airflow.sql.formats import FormatError, RecordFormat, record_format
 from dp_airflow.sql.script import driver_placeholders
 
@@ -33,17 +44,19 @@ SINGLE_COPY_LIMIT = 5 * 1024**3
 """S3 copies one object in one request up to 5 GiB; larger ones need a multipart copy."""
 
 
-def _server_side_copy(client: Any, bucket: str, key: str, out_bucket: str, out_key: str) -> None:
+def _server_side_copy(
+    client: Any, bucket: str, key: str, out_bucket: str, out_key: str, extra: dict[str, str]
+) -> None:
     """Copy inside S3 (no bytes through the worker); atomic: the target appears when done."""
     source = {"Bucket": bucket, "Key": key}
     size = client.head_object(Bucket=bucket, Key=key)["ContentLength"]
     if size <= SINGLE_COPY_LIMIT:
-        client.copy_object(CopySource=source, Bucket=out_bucket, Key=out_key)
+        client.copy_object(CopySource=source, Bucket=out_bucket, Key=out_key, **extra)
         return
     from boto3.s3.transfer import TransferConfig
 
     parts = TransferConfig(multipart_threshold=SINGLE_COPY_LIMIT, multipart_chunksize=512 * 1024**2)
-    client.copy(source, out_bucket, out_key, Config=parts)
+    client.copy(source, out_bucket, out_key, ExtraArgs=extra or None, Config=parts)
 
 
 class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
@@ -139,9 +152,13 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
                 name = key[len(in_key) :] if in_dir else key.rsplit("/", 1)[-1]
                 destination = out_key + name if out_dir else out_key
                 if same:
-                    _server_side_copy(client, in_bucket, key, out_bucket, destination)
+                    _server_side_copy(
+                        client, in_bucket, key, out_bucket, destination, encryption_args(self)
+                    )
                 else:
-                    with s3_text_output(client, out_bucket, destination, out_zip) as out:
+                    with s3_text_output(
+                        client, out_bucket, destination, out_zip, encryption_args(self)
+                    ) as out:
                         out_fmt.write_rows(
                             in_fmt.read_rows(read_text(client, in_bucket, key, in_zip)), out
                         )
@@ -180,12 +197,13 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
             out_key += f"part-00000.{out_fmt.extension}"
         connection = self._sql_node_target(self.input_node, instance)
         try:
-            with connection.cursor(name="dp_airflow_copy") as cursor:  # server-side cursor
-                cursor.itersize = FETCH_ROWS
+            with streaming_cursor(connection, FETCH_ROWS) as cursor:
                 cursor.execute(query)
                 client = self._client()
                 zipped = self.field_value(self.output_node, "compression", instance)
-                with s3_text_output(client, out_bucket, out_key, zipped) as out:
+                with s3_text_output(
+                    client, out_bucket, out_key, zipped, encryption_args(self)
+                ) as out:
                     count = out_fmt.write_rows(cursor, out)
             connection.rollback()
         finally:
@@ -195,8 +213,6 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
         )
 
     def _s3_to_sql(self, instance: Instance) -> None:
-        from psycopg2.extras import execute_batch
-
         in_bucket, in_key, in_dir = self._s3_location(self.input_node, instance)
         in_fmt = self._format(self.input_node, instance)
         in_zip = self.field_value(self.input_node, "compression", instance)
@@ -212,7 +228,7 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
         connection = self._sql_node_target(self.output_node, instance)
         count = 0
         try:
-            with connection, connection.cursor() as cursor:  # one transaction: all rows or none
+            with transaction(connection) as cursor:  # all rows or none
                 batch: list[list[str | None]] = []
                 statement = None
                 for row in rows():
@@ -224,11 +240,11 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
                         )
                     batch.append(row)
                     if len(batch) >= INSERT_BATCH:
-                        execute_batch(cursor, statement, batch, page_size=INSERT_BATCH)
+                        execute_many(cursor, statement, batch, INSERT_BATCH)
                         count += len(batch)
                         batch.clear()
                 if batch and statement is not None:
-                    execute_batch(cursor, statement, batch, page_size=INSERT_BATCH)
+                    execute_many(cursor, statement, batch, INSERT_BATCH)
                     count += len(batch)
         finally:
             connection.close()

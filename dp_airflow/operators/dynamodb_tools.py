@@ -19,7 +19,12 @@ from airflow.sdk.exceptions import AirflowFailException
 from dp_airflow.emr.dynamodb_tools import ToolStep, from_tool_json, parse_tool_step, to_tool_json
 from dp_airflow.operators.base import DataPipelineOperator
 from dp_airflow.operators.dynamodb_client import dynamodb_client
-from dp_airflow.operators.s3_streams import list_objects, read_text, s3_text_output
+from dp_airflow.operators.s3_streams import (
+    encryption_args,
+    list_objects,
+    read_text,
+    s3_text_output,
+)
 from dp_airflow.operators.staging import directory_prefix
 from dp_airflow.schedule.model import Instance
 
@@ -92,7 +97,8 @@ class DynamoDBExportImportOperator(DataPipelineOperator):
         bucket, key = S3Hook.parse_s3_url(step.s3_path)
         prefix = directory_prefix(key)
         count = 0
-        with s3_text_output(s3, bucket, prefix + "part-00000", None) as out:
+        extra = encryption_args(self)
+        with s3_text_output(s3, bucket, prefix + "part-00000", None, extra) as out:
             pages = dynamodb.get_paginator("scan").paginate(
                 TableName=step.table, ReturnConsumedCapacity="TOTAL"
             )
@@ -101,7 +107,7 @@ class DynamoDBExportImportOperator(DataPipelineOperator):
                     out.write(json.dumps(to_tool_json(item), separators=(",", ":")) + "\n")
                     count += 1
                 limiter.consumed(page.get("ConsumedCapacity", {}).get("CapacityUnits", 0))
-        s3.put_object(Bucket=bucket, Key=prefix + "_SUCCESS", Body=b"")
+        s3.put_object(Bucket=bucket, Key=prefix + "_SUCCESS", Body=b"", **extra)
         self.log.info(
             "%s: exported %d item(s) to s3://%s/%s", self.object_id, count, bucket, prefix
         )

@@ -168,6 +168,7 @@ class EmrStepsOperator(_EmrBase):
         self.outputs = list(outputs)
         self._cluster_id: str | None = None
         self._step_ids: list[str] = []
+        self.emr_step_log: str | None = None
 
     def run_instance(self, context: Any, instance: Instance) -> None:
         cluster_id = context["ti"].xcom_pull(task_ids=self.cluster_task_id)
@@ -228,6 +229,7 @@ class EmrStepsOperator(_EmrBase):
                 return
             if state in STEP_FAILED:
                 details = step["Status"].get("FailureDetails", {})
+                self.emr_step_log = details.get("LogFile")  # emrStepLog in the alarms
                 raise AirflowException(
                     f"{self.object_id}: step {step_id} ({step['Name']}) {state}: "
                     f"{details.get('Reason', '')} {details.get('Message', '')} "

@@ -7,7 +7,6 @@ are evaluated with ``node`` = the waiting object.
 
 from __future__ import annotations
 
-import subprocess
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
@@ -16,6 +15,7 @@ from airflow.sdk import BaseSensorOperator
 
 from dp_airflow.operators.base import EvaluatedFields
 from dp_airflow.operators.dynamodb_client import dynamodb_client, dynamodb_table_exists
+from dp_airflow.operators.shell import ShellRunner
 from dp_airflow.operators.sql_activity import DatabaseAccess
 from dp_airflow.schedule.model import Instance
 
@@ -56,26 +56,41 @@ class S3PrefixNotEmptySensor(EvaluatedFields, BaseSensorOperator):
         return bool(keys)
 
 
-class ShellCommandPreconditionSensor(EvaluatedFields, BaseSensorOperator):
-    """``ShellCommandPrecondition``: satisfied when the command exits 0."""
+class ShellCommandPreconditionSensor(ShellRunner, EvaluatedFields, BaseSensorOperator):
+    """``ShellCommandPrecondition``: satisfied when ``command`` (or the script at
+    ``scriptUri``) exits 0; ``scriptArgument``, ``stdout`` and ``stderr`` work as on
+    ShellCommandActivity."""
 
-    template_fields = ("command", "script_argument")
+    template_fields = ("command", "script_uri", "script_argument", "stdout", "stderr")
 
     def __init__(
-        self, *, command: str, script_argument: list[str] | None = None, **kwargs: Any
+        self,
+        *,
+        command: str = "",
+        script_uri: str | None = None,
+        script_argument: list[str] | None = None,
+        stdout: str | None = None,
+        stderr: str | None = None,
+        aws_conn_id: str | None = "aws_default",
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.command = command
+        self.script_uri = script_uri
         self.script_argument = list(script_argument or [])
+        self.stdout = stdout
+        self.stderr = stderr
+        self.aws_conn_id = aws_conn_id
 
     def poke(self, context: Any) -> bool:
         self.skip_unless_scheduled()
-        argv = ["bash", "-c", self.command, "bash", *self.script_argument]
-        result = subprocess.run(
-            argv, capture_output=True, text=True, check=False, start_new_session=True
-        )
-        self.log.info("%s exited %s", self.object_id, result.returncode)
-        return result.returncode == 0
+        with self.shell_argv() as argv:
+            code = self.run_shell(argv)
+        self.log.info("%s exited %s", self.object_id, code)
+        return code == 0
+
+    def on_kill(self) -> None:
+        self.kill_shell()
 
 
 class _DynamoDBTableSensor(EvaluatedFields, BaseSensorOperator):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,9 +20,18 @@ class MultipartWriter(io.RawIOBase):
     """A binary file object uploading to ``s3://bucket/key``: ``commit`` makes the object
     appear, ``abort`` discards every part sent."""
 
-    def __init__(self, client: Any, bucket: str, key: str, part_size: int = PART_SIZE) -> None:
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        key: str,
+        part_size: int = PART_SIZE,
+        extra: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.client, self.bucket, self.key, self.part_size = client, bucket, key, part_size
+        self.extra = dict(extra or {})
+        """Arguments of the request that creates the object (server-side encryption)."""
         self._buffer = bytearray()
         self._upload_id: str | None = None
         self._parts: list[dict[str, Any]] = []
@@ -42,7 +51,9 @@ class MultipartWriter(io.RawIOBase):
 
     def _send(self, chunk: bytes) -> None:
         if self._upload_id is None:
-            started = self.client.create_multipart_upload(Bucket=self.bucket, Key=self.key)
+            started = self.client.create_multipart_upload(
+                Bucket=self.bucket, Key=self.key, **self.extra
+            )
             self._upload_id = started["UploadId"]
         number = len(self._parts) + 1
         sent = self.client.upload_part(
@@ -56,7 +67,9 @@ class MultipartWriter(io.RawIOBase):
 
     def commit(self) -> None:
         if self._upload_id is None:  # small: one PUT is just as atomic
-            self.client.put_object(Bucket=self.bucket, Key=self.key, Body=bytes(self._buffer))
+            self.client.put_object(
+                Bucket=self.bucket, Key=self.key, Body=bytes(self._buffer), **self.extra
+            )
         else:
             if self._buffer:
                 self._send(bytes(self._buffer))
@@ -79,11 +92,15 @@ class MultipartWriter(io.RawIOBase):
 
 @contextmanager
 def s3_text_output(
-    client: Any, bucket: str, key: str, compression: str | None
+    client: Any,
+    bucket: str,
+    key: str,
+    compression: str | None,
+    extra: Mapping[str, str] | None = None,
 ) -> Iterator[io.TextIOWrapper[Any]]:
     """A text stream that becomes ``s3://bucket/key`` (gzip when the node says so) if the block
-    ends without error, and nothing otherwise."""
-    raw = MultipartWriter(client, bucket, key)
+    ends without error, and nothing otherwise; ``extra`` goes to the creating request."""
+    raw = MultipartWriter(client, bucket, key, extra=extra)
     zipped = gzip.GzipFile(fileobj=raw, mode="wb") if _gzip(compression) else None
     binary: Any = zipped or raw
     text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
@@ -118,3 +135,19 @@ def list_objects(client: Any, bucket: str, prefix: str) -> list[str]:
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         keys.extend(o["Key"] for o in page.get("Contents", []) if not o["Key"].endswith("/"))
     return sorted(keys)
+
+
+def encrypts(operator: Any) -> bool:
+    """Whether objects this task writes get server-side encryption (SSE-S3).
+
+    ``s3EncryptionType`` of the task's object: ``SERVER_SIDE_ENCRYPTION`` (Data Pipeline's
+    default) or ``NONE``."""
+    objects = getattr(getattr(operator, "pipeline", None), "objects", {})
+    obj = objects.get(getattr(operator, "object_id", ""))
+    text = obj.value_text("s3EncryptionType") if obj is not None else None
+    return (text or "SERVER_SIDE_ENCRYPTION").strip().upper() != "NONE"
+
+
+def encryption_args(operator: Any) -> dict[str, str]:
+    """Arguments of an S3 request creating an object, for ``operator``'s encryption."""
+    return {"ServerSideEncryption": "AES256"} if encrypts(operator) else {}

@@ -59,16 +59,17 @@ class DatabaseAccess:
 
 def run_statements(connection: Any, script: Sequence[Statement], object_id: str) -> None:
     """Every statement in one transaction; a failure rolls all back and names the statement."""
-    import psycopg2
+    from dp_airflow.sql.databases import driver_errors, transaction
 
-    with connection, connection.cursor() as cursor:
+    errors = driver_errors()
+    with transaction(connection) as cursor:
         for number, statement in enumerate(script, start=1):
             try:
                 if statement.parameters:
                     cursor.execute(statement.text, statement.parameters)
                 else:
                     cursor.execute(statement.text)
-            except psycopg2.Error as exc:
+            except errors as exc:
                 shown = (
                     statement.source
                     if len(statement.source) <= 300

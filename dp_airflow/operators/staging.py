@@ -48,19 +48,19 @@ def download(hook: S3Hook, url: str, is_directory: bool, target: Path) -> int:
     return count
 
 
-def upload(hook: S3Hook, source: Path, url: str, is_directory: bool) -> int:
+def upload(hook: S3Hook, source: Path, url: str, is_directory: bool, encrypt: bool = True) -> int:
+    """Upload a staged output; ``encrypt``: SSE-S3 (``s3EncryptionType``)."""
     bucket, key = S3Hook.parse_s3_url(url)
     files = sorted(p for p in source.rglob("*") if p.is_file())
     if not is_directory:
         if len(files) != 1:
             raise ValueError(f"output {url} is a file path; the command wrote {len(files)} files")
-        hook.load_file(str(files[0]), key, bucket, replace=True)
+        hook.load_file(str(files[0]), key, bucket, replace=True, encrypt=encrypt)
         return 1
     prefix = directory_prefix(key)
     for path in files:
-        hook.load_file(
-            str(path), prefix + path.relative_to(source).as_posix(), bucket, replace=True
-        )
+        relative = path.relative_to(source).as_posix()
+        hook.load_file(str(path), prefix + relative, bucket, replace=True, encrypt=encrypt)
     return len(files)
 
 

@@ -139,10 +139,13 @@ class PipelineRuntime:
             {**self.values, **overrides},
             pipeline_id=self.pipeline_id,
         )
+        started = extra.get("@actualStartTime")
         interval = Interval(
             instance.scheduled_start,
             instance.scheduled_end,
-            actual_start=datetime.now(UTC).replace(microsecond=0),
+            actual_start=started
+            if isinstance(started, datetime)
+            else datetime.now(UTC).replace(microsecond=0),
             extra=extra,
         )
         node = InstanceScope(env, node_id, interval) if node_id else None

@@ -196,7 +196,8 @@ def dag_schedule_arguments(schedule: PipelineSchedule, catchup: bool) -> dict[st
 
     On-demand: no schedule (runs only when triggered) and ``max_active_runs`` from
     ``maxActiveInstances`` on Default (Data Pipeline's default 1). Scheduled: the timetable and
-    the catch-up setting (``max_active_runs`` from ``maxActiveInstances`` when set).
+    the catch-up setting, ``max_active_runs`` from ``maxActiveInstances`` on Default, else Data
+    Pipeline's limit of 5 active instances per object (never Airflow's 16).
     """
     if schedule.ondemand:
         return {
@@ -208,6 +209,9 @@ def dag_schedule_arguments(schedule: PipelineSchedule, catchup: bool) -> dict[st
         "schedule": DataPipelineTimetable(schedule.schedules) if schedule.schedules else None,
         "catchup": catchup,
     }
-    if schedule.max_active_instances is not None:
-        arguments["max_active_runs"] = schedule.max_active_instances
+    arguments["max_active_runs"] = schedule.max_active_instances or SCHEDULED_MAX_ACTIVE
     return arguments
+
+
+SCHEDULED_MAX_ACTIVE = 5
+"""Data Pipeline's limit table: 5 active instances per object (adjustable)."""

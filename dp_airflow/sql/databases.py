@@ -14,6 +14,8 @@ value comes from Airflow's secrets.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +29,8 @@ _ORACLE = re.compile(
     r"^jdbc:oracle:thin:@(?://)?(?P<host>[^/:]+)(?::(?P<port>\d+))?[:/](?P<db>[^?]+)"
 )
 DEFAULT_PORTS = {"postgresql": 5432, "redshift": 5439, "mysql": 3306, "oracle": 1521}
-RUNNABLE_ENGINES = ("postgresql", "redshift")
+RUNNABLE_ENGINES = ("postgresql", "redshift", "mysql")
+"""PostgreSQL and Redshift through psycopg2; MySQL and MariaDB through PyMySQL."""
 
 
 class DatabaseError(DpAirflowError):
@@ -153,12 +156,15 @@ def _rds(object_id: str, fields: dict[str, str], user: str, password: str) -> Da
 
 
 def connect(target: DatabaseTarget) -> Any:
-    """A DB-API connection (PostgreSQL protocol: PostgreSQL and Redshift), not autocommitting."""
+    """A DB-API connection, not autocommitting: psycopg2 for PostgreSQL and Redshift, PyMySQL
+    for MySQL and MariaDB."""
     if target.engine not in RUNNABLE_ENGINES:
         raise DatabaseError(
             f"{target.object_id}: {target.engine} databases are not run by dp-airflow yet "
-            "(PostgreSQL and Redshift are)"
+            "(PostgreSQL, Redshift and MySQL/MariaDB are)"
         )
+    if target.engine == "mysql":
+        return _connect_mysql(target)
     import psycopg2
 
     try:
@@ -178,8 +184,86 @@ def connect(target: DatabaseTarget) -> Any:
         ) from None
 
 
+def _connect_mysql(target: DatabaseTarget) -> Any:
+    import pymysql
+
+    try:
+        return pymysql.connect(
+            host=target.host,
+            port=target.port,
+            database=target.dbname or None,
+            user=target.user,
+            password=target.password,
+            connect_timeout=15,
+            autocommit=False,
+            charset="utf8mb4",
+            program_name="dp-airflow",
+        )
+    except pymysql.err.MySQLError as exc:
+        raise DatabaseError(
+            f"{target.object_id}: cannot connect to mysql at "
+            f"{target.host}:{target.port}/{target.dbname} as {target.user!r}: {exc}".strip()
+        ) from None
+
+
+def is_mysql(connection: Any) -> bool:
+    return type(connection).__module__.startswith("pymysql")
+
+
+def driver_errors() -> tuple[type[BaseException], ...]:
+    """The DB-API error classes of both drivers (what a failed statement raises)."""
+    import psycopg2
+    import pymysql
+
+    return (psycopg2.Error, pymysql.err.MySQLError)
+
+
+@contextmanager
+def transaction(connection: Any) -> Iterator[Any]:
+    """A cursor whose statements commit together when the block ends, or not at all.
+
+    (psycopg2's ``with connection`` means a transaction, PyMySQL's closes the connection.)"""
+    cursor = connection.cursor()
+    try:
+        yield cursor
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        cursor.close()
+
+
+@contextmanager
+def streaming_cursor(connection: Any, rows: int) -> Iterator[Any]:
+    """A server-side cursor fetching ``rows`` at a time: memory stays bounded at any size."""
+    if is_mysql(connection):
+        import pymysql.cursors
+
+        cursor = connection.cursor(pymysql.cursors.SSCursor)
+    else:
+        cursor = connection.cursor(name="dp_airflow_copy")
+        cursor.itersize = rows
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
+def execute_many(cursor: Any, statement: str, rows: list[Any], page: int) -> None:
+    """Insert ``rows`` with few round trips (psycopg2's ``execute_batch``; PyMySQL batches
+    ``INSERT … VALUES`` in ``executemany`` itself)."""
+    if is_mysql(cursor.connection):
+        cursor.executemany(statement, rows)
+        return
+    from psycopg2.extras import execute_batch
+
+    execute_batch(cursor, statement, rows, page_size=page)
+
+
 def table_exists(cursor: Any, table: str, schema: str | None) -> bool:
-    """Whether ``[schema.]table`` exists (``information_schema``: PostgreSQL and Redshift)."""
+    """Whether ``[schema.]table`` exists (``information_schema``: PostgreSQL, Redshift, MySQL;
+    a MySQL schema is a database)."""
     cursor.execute(
         "SELECT 1 FROM information_schema.tables WHERE table_name = %s "
         "AND (%s IS NULL OR table_schema = %s)",

@@ -81,6 +81,8 @@ class TaskSpec:
     late_after_seconds: int | None = None
     """``lateAfterTimeout`` (not applied to on-demand pipelines)."""
     on_late: tuple[str, ...] = ()
+    max_active: int | None = None
+    """``maxActiveInstances`` of the object (its task's ``max_active_tis_per_dag``)."""
     resource: str | None = None
     """For EMR activities: the EmrCluster they run on; for cluster tasks: the cluster."""
     setup_task: str | None = None
@@ -154,7 +156,7 @@ def plan_pipeline(
             sensor_id = f"{task_ids[obj.id]}__{task_ids[precondition_id]}"
             tasks.append(_sensor(objects[precondition_id], obj, sensor_id, before_checks, report))
             upstream.add(sensor_id)
-        tasks.append(_activity(obj, task_ids[obj.id], tuple(sorted(upstream)), report))
+        tasks.append(_activity(obj, task_ids[obj.id], tuple(sorted(upstream)), report, objects))
     tasks = _with_clusters(tasks, objects, task_ids, report)
     _report_unused(objects, {t.resource for t in tasks if t.resource}, report)
     params = _params(definition, required_allowed=ondemand)
@@ -164,10 +166,15 @@ def plan_pipeline(
         source_dag_id=source_dag_id or dag_id,
         tasks=tuple(tasks),
         params=params,
-        tags=("dp-airflow",),
+        tags=("dp-airflow", *_tags(definition)),
         doc_md=_doc(definition, source_file, report),
         report=tuple(report),
     )
+
+
+def _tags(definition: RawDefinition) -> list[str]:
+    """Pipeline tags as DAG tags, ``key:value`` (Airflow keeps at most 100 characters)."""
+    return [f"{key}:{value}"[:100] if value else key[:100] for key, value in definition.tags]
 
 
 def _task_ids(objects: Mapping[str, ResolvedObject]) -> dict[str, str]:
@@ -263,6 +270,7 @@ class _Common(TypedDict):
     cascade: bool
     late_after_seconds: int | None
     on_late: tuple[str, ...]
+    max_active: int | None
 
 
 def _common(obj: ResolvedObject, task_id: str) -> _Common:
@@ -280,11 +288,24 @@ def _common(obj: ResolvedObject, task_id: str) -> _Common:
         "cascade": (obj.value_text("failureAndRerunMode") or "").strip().lower() == "cascade",
         "late_after_seconds": late,
         "on_late": tuple(obj.ref_ids("onLateAction")) if late else (),
+        "max_active": _integer(obj, "maxActiveInstances"),
     }
 
 
+def _integer(obj: ResolvedObject, key: str) -> int | None:
+    text = obj.value_text(key)
+    try:
+        return parse_integer(text) if text and "#{" not in text else None
+    except LiteralError:
+        return None
+
+
 def _activity(
-    obj: ResolvedObject, task_id: str, upstream: tuple[str, ...], report: list[str]
+    obj: ResolvedObject,
+    task_id: str,
+    upstream: tuple[str, ...],
+    report: list[str],
+    objects: Mapping[str, ResolvedObject],
 ) -> TaskSpec:
     kind = obj.type or ""
     queue = None if obj.ref_ids("runsOn") else obj.value_text("workerGroup")
@@ -335,16 +356,22 @@ def _activity(
             resource=cluster,
             **_common(obj, task_id),
         )
+    common = _common(obj, task_id)
     if obj.ref_ids("runsOn"):
+        resource = objects.get(obj.ref_ids("runsOn")[0])
+        limit = _period_seconds(resource, "terminateAfter") if resource is not None else None
+        bound = ""
+        if limit is not None:
+            # terminateAfter ends the EC2 instance and what runs on it: the attempt's time limit.
+            common["timeout_seconds"] = min(common["timeout_seconds"] or limit, limit)
+            bound = f"; its terminateAfter bounds the run time ({limit} s)"
         report.append(
             f"{obj.id}: runsOn {obj.ref_ids('runsOn')[0]} -> runs on an Airflow worker "
-            "(default queue)"
+            f"(default queue){bound}"
         )
     elif queue:
         report.append(f"{obj.id}: workerGroup {queue!r} -> Airflow queue {queue!r}")
-    return TaskSpec(
-        kind=kind, arguments=arguments, upstream=upstream, queue=queue, **_common(obj, task_id)
-    )
+    return TaskSpec(kind=kind, arguments=arguments, upstream=upstream, queue=queue, **common)
 
 
 def _sensor(
@@ -358,7 +385,17 @@ def _sensor(
     common = _common(precondition, task_id)
     common["display_name"] = f"{precondition.raw.name or precondition.id} ({consumer.id})"
     arguments = _fields(
-        precondition, ("s3Key", "s3Prefix", "command", "scriptUri", "scriptArgument", "tableName")
+        precondition,
+        (
+            "s3Key",
+            "s3Prefix",
+            "command",
+            "scriptUri",
+            "scriptArgument",
+            "stdout",
+            "stderr",
+            "tableName",
+        ),
     )
     arguments["preconditionTimeout"] = _period_seconds(precondition, "preconditionTimeout")
     if kind not in SUPPORTED_PRECONDITIONS:

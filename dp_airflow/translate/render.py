@@ -57,6 +57,8 @@ def _common(task: TaskSpec, runtime: PipelineRuntime) -> dict[str, Any]:
         kwargs["terminate_late_after"] = task.late_after_seconds
     if task.queue:
         kwargs["queue"] = task.queue
+    if task.max_active is not None:
+        kwargs["max_active_tis_per_dag"] = task.max_active
     return kwargs
 
 
@@ -95,10 +97,12 @@ def _late_alerts(spec: DagSpec, runtime: PipelineRuntime) -> list[DeadlineAlert]
     return alerts
 
 
-def _alarms(ids: tuple[str, ...], task: TaskSpec, runtime: PipelineRuntime) -> list[Any]:
+def _alarms(
+    ids: tuple[str, ...], task: TaskSpec, runtime: PipelineRuntime, event: str
+) -> list[Any]:
     """Notifiers for the SnsAlarm objects among ``ids`` (Terminate acts on lateness only)."""
     return [
-        SnsAlarmNotifier(alarm_id=alarm, node_id=task.object_id, pipeline=runtime)
+        SnsAlarmNotifier(alarm_id=alarm, node_id=task.object_id, pipeline=runtime, event=event)
         for alarm in ids
         if alarm in runtime.objects and runtime.objects[alarm].type == "SnsAlarm"
     ]
@@ -106,9 +110,9 @@ def _alarms(ids: tuple[str, ...], task: TaskSpec, runtime: PipelineRuntime) -> l
 
 def _activity(task: TaskSpec, runtime: PipelineRuntime) -> dict[str, Any]:
     kwargs = _common(task, runtime)
-    if on_fail := _alarms(task.on_fail, task, runtime):
+    if on_fail := _alarms(task.on_fail, task, runtime, "fail"):
         kwargs["on_failure_callback"] = on_fail
-    if on_success := _alarms(task.on_success, task, runtime):
+    if on_success := _alarms(task.on_success, task, runtime, "success"):
         kwargs["on_success_callback"] = on_success
     if task.timeout_seconds:
         kwargs["execution_timeout"] = timedelta(seconds=task.timeout_seconds)
@@ -238,7 +242,10 @@ def _s3_prefix_not_empty(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperat
 def _shell_command_precondition(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
     return ShellCommandPreconditionSensor(
         command=str(task.arguments.get("command", "")),
+        script_uri=_text(task.arguments.get("scriptUri")),
         script_argument=_arguments(task.arguments.get("scriptArgument")),
+        stdout=_text(task.arguments.get("stdout")),
+        stderr=_text(task.arguments.get("stderr")),
         **_sensor(task, runtime),
     )
 
@@ -346,6 +353,10 @@ def render_dag(spec: DagSpec, runtime: PipelineRuntime, catchup: bool) -> DAG:
     start = min(starts) if starts else datetime(2000, 1, 1, tzinfo=UTC)
     if alerts := _late_alerts(spec, runtime):
         arguments["deadline"] = alerts
+    per_object = [t.max_active for t in spec.tasks if t.max_active is not None]
+    if per_object and not runtime.schedule.ondemand:
+        # Runs beyond the Default's limit are needed when an object allows more instances.
+        arguments["max_active_runs"] = max(arguments["max_active_runs"], *per_object)
     with DAG(
         spec.dag_id,
         start_date=start,

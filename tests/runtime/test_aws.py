@@ -24,7 +24,9 @@ def _dag(tmp_path: Path, definition: dict):
     (dags / "pipe.json").write_text(json.dumps(definition))
     bag = DagBag(dag_folder=str(dags))
     assert bag.import_errors == {}
-    return sync_dag_to_db(bag.dags["pipe"])
+    dag = bag.dags["pipe"]
+    assert "dp-airflow:invalid" not in dag.tags, dag.doc_md
+    return sync_dag_to_db(dag)
 
 
 @pytest.mark.usefixtures("airflow_db")
@@ -63,6 +65,79 @@ def test_failure_publishes_the_evaluated_sns_alarm(tmp_path: Path, aws) -> None:
     assert envelope["Subject"] == "Load orders failed"
     assert envelope["Message"].startswith("@Load_2024-05-06T07:00:00 on 2024-05-06: ")
     assert "status 3" in envelope["Message"]
+
+
+FIELDS = (
+    "@status",
+    "@actualStartTime",
+    "@actualEndTime",
+    "@finishedTime",
+    "hostname",
+    "@attemptCount",
+    "@triesLeft",
+    "errorId",
+    "errorMessage",
+    "@error",
+    "@cascadeFailedOn",
+)
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_a_failure_alarm_reads_every_runtime_field_of_the_attempt(tmp_path: Path, aws) -> None:
+    import socket
+
+    sqs = aws("sqs")
+    topic, queue = sns_inbox(aws, "alerts", "inbox")
+    alarm = {
+        "id": "Alarm",
+        "type": "SnsAlarm",
+        "topicArn": topic,
+        "role": "r",
+        "subject": "#{node.@id} #{node.@status}",
+        "message": "\n".join(f"{name}=#{{node.{name}}}" for name in FIELDS)
+        + "\nerrorStackTrace=#{node.errorStackTrace}",
+    }
+    dag = _dag(
+        tmp_path,
+        {
+            "objects": [
+                {
+                    "id": "Default",
+                    "scheduleType": "ondemand",
+                    "workerGroup": "wg",
+                    "failureAndRerunMode": "cascade",
+                    "maximumRetries": "0",
+                },
+                {"id": "Extract", "type": "ShellCommandActivity", "command": "exit 3"},
+                {
+                    "id": "Load",
+                    "type": "ShellCommandActivity",
+                    "command": "true",
+                    "dependsOn": {"ref": "Extract"},
+                    "onFail": {"ref": "Alarm"},
+                },
+                alarm,
+            ]
+        },
+    )
+    started = pendulum.now("UTC").replace(microsecond=0)
+    run = dag.test(logical_date=pendulum.datetime(2024, 5, 6, 7, tz="UTC"))
+    assert run.state == "failed"
+    received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    (envelope,) = [json.loads(m["Body"]) for m in received]
+    assert envelope["Subject"] == "@Load_2024-05-06T07:00:00 CASCADE_FAILED"
+    lines = envelope["Message"].split("\n")
+    fields = dict(line.split("=", 1) for line in lines[: len(FIELDS)])
+    assert fields["@status"] == "CASCADE_FAILED"
+    for name in ("@actualStartTime", "@actualEndTime", "@finishedTime"):
+        assert pendulum.parse(fields[name], tz="UTC") >= started.subtract(seconds=1), name
+    assert fields["hostname"] == socket.gethostname()
+    assert (fields["@attemptCount"], fields["@triesLeft"]) == ("1", "0")
+    assert fields["errorId"] == "AirflowFailException"
+    assert fields["errorMessage"] == "Load: CASCADE_FAILED: its dependency Extract failed"
+    assert fields["@error"] == fields["errorMessage"]
+    assert fields["@cascadeFailedOn"] == "Extract"
+    assert "Traceback" in envelope["Message"] and "CASCADE_FAILED" in lines[-1]
 
 
 @pytest.mark.usefixtures("airflow_db")

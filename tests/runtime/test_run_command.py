@@ -57,6 +57,7 @@ def test_run_reports_every_object_as_json(tmp_path: Path) -> None:
         "dag_id": "pipe",
         "state": "success",
         "objects": {"Say": "success", "HasOut": "success", "After": "success"},
+        "status": {"Say": "FINISHED", "HasOut": "FINISHED", "After": "FINISHED"},
     }
     assert out.read_text() == "moon\n"
 
@@ -83,7 +84,11 @@ def test_a_failing_task_makes_the_run_fail(tmp_path: Path) -> None:
     )
     result = _run(str(path))
     assert result.returncode == 1
-    assert result.stdout.splitlines() == ["Fail: failed", "Never: upstream_failed", "pipe: failed"]
+    assert result.stdout.splitlines() == [
+        "Fail: failed (FAILED)",
+        "Never: upstream_failed (WAITING_ON_DEPENDENCIES)",
+        "pipe: failed",
+    ]
 
 
 def test_an_invalid_definition_is_reported_not_run(tmp_path: Path) -> None:
@@ -161,7 +166,7 @@ def test_values_file_typed_value_and_secret_on_the_command_line(tmp_path: Path) 
         str(path), "--parameter-values", "myPort=5432", f"*myPassword={SECRET}", TMPDIR=str(home)
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.splitlines() == ["Use: success", "typed: success"]
+    assert result.stdout.splitlines() == ["Use: success (FINISHED)", "typed: success"]
     # The task got every value: the values file's, the typed one and the secret.
     assert (tmp_path / "out.txt").read_text() == f"orders 5432 {SECRET}\n"
     # The secret is nowhere else: not in the output, the metadata DB, the logs, the cache.
@@ -188,3 +193,31 @@ def test_a_parameter_without_any_value_stops_the_run(tmp_path: Path) -> None:
     assert "[*myPassword] parameter '*myPassword' has no value; give one with" in result.stderr
     assert "the Airflow Variable typed__myPassword or myPassword" in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.slow
+def test_a_cascade_failed_object_is_reported_with_its_status_name(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        [
+            {
+                "id": "Default",
+                "scheduleType": "ondemand",
+                "workerGroup": "wg",
+                "failureAndRerunMode": "cascade",
+                "maximumRetries": "0",
+            },
+            {"id": "Fail", "type": "ShellCommandActivity", "command": "exit 4"},
+            {
+                "id": "Next",
+                "type": "ShellCommandActivity",
+                "command": "true",
+                "dependsOn": {"ref": "Fail"},
+            },
+        ],
+    )
+    result = _run("--format", "json", str(path))
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["objects"] == {"Fail": "failed", "Next": "failed"}
+    assert report["status"] == {"Fail": "FAILED", "Next": "CASCADE_FAILED"}
