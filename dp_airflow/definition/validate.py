@@ -108,6 +108,7 @@ def validate_definition(definition: RawDefinition, sink: DiagnosticSink) -> Cont
     from dp_airflow.definition import (
         rules_emr,
         rules_expressions,
+        rules_formats,
         rules_graph,
         rules_limits,
         rules_parameters,
@@ -128,6 +129,7 @@ def validate_definition(definition: RawDefinition, sink: DiagnosticSink) -> Cont
     rules_limits.check(context)
     rules_expressions.check(context)
     rules_emr.check(context)
+    rules_formats.check(context)
     return context
 
 

@@ -52,6 +52,8 @@ class NodeInfo:
     dynamodb_mapping: Mapping[str, str] = field(default_factory=dict)
     export_format: bool = False
     """A DynamoDBExportDataFormat: without columns the whole item is one ``map`` column."""
+    regex: tuple[str, str] | None = None
+    """A RegEx format's ``inputRegEx`` and ``outputFormat`` (Hive's RegexSerDe)."""
 
 
 def _step(
@@ -106,6 +108,14 @@ def _hive_columns(node: NodeInfo) -> str:
 
 
 ITEM_COLUMN = "item map<string,string>"
+REGEX_SERDE = "org.apache.hadoop.hive.serde2.RegexSerDe"
+
+
+def _hive_string(text: str) -> str:
+    """``text`` inside a double-quoted HiveQL string (backslashes and quotes escaped)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 EXPORT_SERDE = "org.apache.hadoop.hive.dynamodb.DynamoDBExportSerDe"
 DYNAMODB_HANDLER = "org.apache.hadoop.hive.dynamodb.DynamoDBStorageHandler"
 
@@ -132,6 +142,15 @@ def hive_table_ddl(table: str, node: NodeInfo) -> str:
             f"STORED BY '{DYNAMODB_HANDLER}' "
             f'TBLPROPERTIES ("dynamodb.table.name" = "{node.location}", '
             f'"dynamodb.column.mapping" = "{mapping}");'
+        )
+    if node.regex is not None:
+        pattern, output = (_hive_string(text) for text in node.regex)
+        output_property = f', "output.format.string" = "{output}"' if node.regex[1] else ""
+        return (
+            f"DROP TABLE IF EXISTS {table};\nCREATE EXTERNAL TABLE {table} ({columns}) "
+            f"ROW FORMAT SERDE '{REGEX_SERDE}' "
+            f'WITH SERDEPROPERTIES ("input.regex" = "{pattern}"{output_property}) '
+            f"LOCATION '{node.location}';"
         )
     separator = node.separator.encode("unicode_escape").decode()
     return (
@@ -188,7 +207,7 @@ def pig_activity_steps(
     if stage:
         for index, node in enumerate(inputs, start=1):
             schema = ", ".join(_pig_field(c) for c in node.columns)
-            storage = f"PigStorage('{node.separator.encode('unicode_escape').decode()}')"
+            storage = _pig_loader(node)
             prefix.append(
                 f"input{index} = LOAD '{node.location}' USING {storage}"
                 + (f" AS ({schema})" if schema else "")
@@ -205,6 +224,14 @@ def pig_activity_steps(
             object_id, "pig", "\n".join(prefix), script, script_uri, "\n".join(suffix), parameters
         )
     ]
+
+
+def _pig_loader(node: NodeInfo) -> str:
+    """PigStorage with the separator, or piggybank's regex loader for a RegEx format."""
+    if node.regex is not None:
+        pattern = node.regex[0].replace("\\", "\\\\").replace("'", "\\'")
+        return f"org.apache.pig.piggybank.storage.MyRegExLoader('{pattern}')"
+    return f"PigStorage('{node.separator.encode('unicode_escape').decode()}')"
 
 
 def _pig_field(column: str) -> str:

@@ -116,12 +116,15 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
             self._s3_to_s3(instance)
         elif source in SQL_NODES and target in S3_NODES:
             self._sql_to_s3(instance)
+        elif source == "RedshiftDataNode" and target in S3_NODES:
+            self._redshift_to_s3(instance)
         elif source in S3_NODES and target in SQL_NODES:
             self._s3_to_sql(instance)
         else:
             raise AirflowFailException(
                 f"{self.object_id}: CopyActivity from {source} to {target} is not supported "
-                "(S3DataNode, SqlDataNode and MySqlDataNode in S3→S3, SQL→S3 and S3→SQL are)"
+                "(S3DataNode, SqlDataNode and MySqlDataNode in S3→S3, SQL→S3 and S3→SQL are, "
+                "and RedshiftDataNode→S3 as an UNLOAD)"
             )
 
     def _client(self) -> Any:
@@ -210,6 +213,74 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
             connection.close()
         self.log.info(
             "%s: wrote %d row(s) to s3://%s/%s", self.object_id, count, out_bucket, out_key
+        )
+
+    def _redshift_to_s3(self, instance: Instance) -> None:
+        """Redshift → S3 as Redshift's own ``UNLOAD`` (the cluster writes S3 directly): through
+        the Redshift Data API for a ``clusterId``, else over the connection. A PostgreSQL
+        database standing in for Redshift (tests, local runs) is read like any SQL node."""
+        target = self.node_database_target(self.input_node, instance)
+        if target.engine == "postgresql":
+            self._sql_to_s3(instance)
+            return
+        statement = self.unload_statement(instance)
+        if target.uses_data_api:
+            from airflow.providers.amazon.aws.hooks.redshift_data import RedshiftDataHook
+
+            RedshiftDataHook(aws_conn_id=self.aws_conn_id, region_name=target.region).execute_query(
+                sql=[statement],
+                database=target.dbname,
+                cluster_identifier=target.cluster_id,
+                db_user=target.user or None,
+                wait_for_completion=True,
+                poll_interval=5,
+            )
+        else:
+            connection = self._sql_node_target(self.input_node, instance)
+            try:
+                with transaction(connection) as cursor:
+                    cursor.execute(statement)
+            finally:
+                connection.close()
+        self.log.info("%s: unloaded %s to S3", self.object_id, self.input_node)
+
+    def unload_statement(self, instance: Instance) -> str:
+        """``UNLOAD ('query') TO 's3://…/part-' <credentials> <format>``: one file series under
+        the output node's prefix (``PARALLEL OFF``), replaced on a rerun (``ALLOWOVERWRITE``)."""
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+        from airflow.providers.amazon.aws.utils.redshift import build_credentials_block
+        from airflow.sdk.log import mask_secret
+
+        query = self.field_value(self.input_node, "selectQuery", instance) or (
+            f"SELECT * FROM {self._table(self.input_node, instance)}"
+        )
+        out_bucket, out_key, out_dir = self._s3_location(self.output_node, instance)
+        prefix = out_key + "part-" if out_dir else out_key
+        fmt = self._format(self.output_node, instance)
+        options = (
+            ["FORMAT AS CSV"]
+            if fmt.kind == "CSV"
+            else [
+                f"DELIMITER AS '{fmt.delimiter.encode('unicode_escape').decode()}'",
+                "ESCAPE" if fmt.escape_char else "",
+            ]
+        )
+        if (self.field_value(self.output_node, "compression", instance) or "").lower() == "gzip":
+            options.append("GZIP")
+        credentials = S3Hook(aws_conn_id=self.aws_conn_id).get_credentials()
+        for secret in (credentials.secret_key, credentials.token):
+            if secret:
+                mask_secret(secret)  # the statement carries them: never in logs or XCom
+        literal = "'" + query.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return " ".join(
+            part
+            for part in (
+                f"UNLOAD ({literal}) TO 's3://{out_bucket}/{prefix}'",
+                build_credentials_block(credentials),
+                *options,
+                "ALLOWOVERWRITE PARALLEL OFF",
+            )
+            if part
         )
 
     def _s3_to_sql(self, instance: Instance) -> None:

@@ -320,4 +320,12 @@ class EmrStepsOperator(_EmrBase):
         if directory is None:
             file_path = self.field_value(node_id, "filePath", instance) or ""
             directory = file_path.rsplit("/", 1)[0] + "/"
-        return NodeInfo(node_id, "S3", directory, columns, separator, export_format=export)
+        regex = None
+        if formats and self.pipeline.objects[formats[0]].type == "RegEx":
+            regex = (
+                self.field_value(formats[0], "inputRegEx", instance) or "",
+                self.field_value(formats[0], "outputFormat", instance) or "",
+            )
+        return NodeInfo(
+            node_id, "S3", directory, columns, separator, export_format=export, regex=regex
+        )

@@ -208,3 +208,21 @@ def test_generated_script_steps_pass_every_piece_as_an_argument(tmp_path: Path) 
         "STORE output1 INTO 's3://out/y/' USING PigStorage('\\t');",
         "args: -p DAY=1",
     ]
+
+
+def test_a_regex_format_stages_a_hive_table_with_the_regex_serde() -> None:
+    from dp_airflow.emr.steps import NodeInfo, hive_table_ddl
+
+    node = NodeInfo(
+        "Logs",
+        "S3",
+        "s3://logs/in/",
+        ("host STRING", "code STRING"),
+        regex=(r'([^ ]*) "(\d+)"', "%1$s %2$s"),
+    )
+    assert hive_table_ddl("input1", node) == (
+        "DROP TABLE IF EXISTS input1;\nCREATE EXTERNAL TABLE input1 (host STRING, code STRING) "
+        "ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.RegexSerDe' WITH SERDEPROPERTIES "
+        '("input.regex" = "([^ ]*) \\"(\\\\d+)\\"", "output.format.string" = "%1$s %2$s") '
+        "LOCATION 's3://logs/in/';"
+    )

@@ -121,3 +121,62 @@ def test_data_api_batch_loads_and_merges_in_one_transaction(
     )
     assert "aws_secret_access_key=testing" in copy  # moto's credentials, sent to Redshift…
     assert "aws_secret_access_key=testing" not in capsys.readouterr().out  # …never logged
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_a_copy_from_redshift_to_s3_is_an_unload(
+    tmp_path: Path, aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aws("s3").create_bucket(Bucket="exports")
+    objects = [
+        {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg", "maximumRetries": "0"},
+        {
+            "id": "Warehouse",
+            "type": "RedshiftDatabase",
+            "clusterId": "analytics",
+            "databaseName": "dw",
+            "username": "exporter",
+            "*password": "unused-by-the-data-api",
+        },
+        {
+            "id": "Orders",
+            "type": "RedshiftDataNode",
+            "database": {"ref": "Warehouse"},
+            "tableName": "orders",
+            "schemaName": "sales",
+            "selectQuery": "select * from sales.orders "
+            "where day = '#{format(@scheduledStartTime,'YYYY-MM-dd')}'",
+        },
+        {"id": "Tsv", "type": "TSV"},
+        {
+            "id": "Exported",
+            "type": "S3DataNode",
+            "directoryPath": "s3://exports/orders/#{format(@scheduledStartTime,'YYYY-MM-dd')}/",
+            "dataFormat": {"ref": "Tsv"},
+            "compression": "gzip",
+        },
+        {
+            "id": "Unload",
+            "type": "CopyActivity",
+            "input": {"ref": "Orders"},
+            "output": {"ref": "Exported"},
+        },
+    ]
+    dag = _dag(tmp_path, {"objects": objects})
+    with redshift_data_finishing() as seen:
+        run = dag.test(logical_date=pendulum.datetime(2024, 5, 6, tz="UTC"))
+    assert task_states(run) == {"Unload": "success"}
+    (statement,) = seen
+    assert (statement.cluster_identifier, statement.database, statement.db_user) == (
+        "analytics",
+        "dw",
+        "exporter",
+    )
+    (sql,) = [s["QueryString"] for s in statement.sub_statements]
+    assert sql.startswith(
+        "UNLOAD ('select * from sales.orders where day = \\'2024-05-06\\'') "
+        "TO 's3://exports/orders/2024-05-06/part-' "
+    )
+    assert sql.endswith(" DELIMITER AS '\\t' ESCAPE GZIP ALLOWOVERWRITE PARALLEL OFF")
+    assert "aws_secret_access_key=testing" in sql
+    assert "aws_secret_access_key=testing" not in capsys.readouterr().out
