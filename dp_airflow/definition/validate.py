@@ -106,6 +106,7 @@ class Context:
 
 def validate_definition(definition: RawDefinition, sink: DiagnosticSink) -> Context:
     from dp_airflow.definition import (
+        rules_effects,
         rules_emr,
         rules_expressions,
         rules_formats,
@@ -130,6 +131,7 @@ def validate_definition(definition: RawDefinition, sink: DiagnosticSink) -> Cont
     rules_expressions.check(context)
     rules_emr.check(context)
     rules_formats.check(context)
+    rules_effects.check(context)
     return context
 
 
