@@ -1,6 +1,7 @@
 """Screenshots of the running `make run` UI through headless Chromium (how the UI was checked).
 
-Run while `make run` is up: ``.venv/bin/python examples/ui_screenshot.py OUT_DIR``. Needs Debian's
+Run while `make run` is up: ``.venv/bin/python examples/ui_screenshot.py OUT_DIR [PATH ...]``
+(extra UI paths, e.g. ``/dags/my-pipeline``, are captured too). Needs Debian's
 ``chromium`` (``apt-get install chromium``). Logs in through ``/auth/token`` and hands the token
 to the UI as its ``_token`` cookie over the DevTools protocol, then captures the DAG list, one
 DAG, and the DAG runs.
@@ -92,4 +93,6 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
+    for extra in sys.argv[2:]:
+        PAGES[extra.strip("/").replace("/", "-") + ".png"] = extra
     main(Path(sys.argv[1] if len(sys.argv) > 1 else "ui-screenshots"))

@@ -414,3 +414,16 @@ def test_eval_and_schedule_read_the_values_beside_the_definition(folder, capsys)
     assert capsys.readouterr().out == "moon\n"
     assert main([*args[:-1], "--parameter-values", "myWho=sun", "--", "#{myWho}"]) == 0
     assert capsys.readouterr().out == "sun\n"
+
+
+def test_operating_commands_name_the_call_when_the_api_is_unreachable(capsys) -> None:
+    from tests.airflow_servers import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    assert main(["runs", "hello", "--api-url", url, "--token", "t"]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"dp-airflow runs: GET /api/v2/dags/hello/dagRuns?limit=100&order_by=logical_date: "
+        f"cannot reach {url}"
+    )
+    assert main(["activate", "hello", "--api-url", url, "--token", "t"]) == 2
+    assert "PATCH /api/v2/dags/hello: cannot reach" in capsys.readouterr().err
