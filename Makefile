@@ -4,7 +4,7 @@ UV := .tools/bin/uv
 PY := .venv/bin/python
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: test lint typecheck pytest run clean database-binaries
+.PHONY: test lint typecheck pytest run clean debian-packages
 
 test: lint typecheck pytest
 
@@ -23,15 +23,16 @@ lint: .venv/.synced
 typecheck: .venv/.synced
 	.venv/bin/mypy
 
-pytest: .venv/.synced database-binaries
+pytest: .venv/.synced debian-packages
 	$(PY) -m pytest -q -p no:cacheprovider
 
 # The SQL tests start a throwaway PostgreSQL cluster and MariaDB server from Debian's binaries
-# (tests/servers.py); the packages' own services are not used.
-database-binaries:
-	@(ls /usr/lib/postgresql/*/bin/initdb && ls /usr/sbin/mariadbd) >/dev/null 2>&1 || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			postgresql mariadb-server >/dev/null)
+# (tests/servers.py; the packages' own services are not used); the UI test reads pages in
+# Debian's headless Chromium (tests/browser.py).
+debian-packages:
+	@(ls /usr/lib/postgresql/*/bin/initdb && ls /usr/sbin/mariadbd && ls /usr/bin/chromium) \
+		>/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq postgresql mariadb-server chromium >/dev/null)
 
 run: .venv/.synced
 	$(PY) examples/run_local.py

@@ -40,7 +40,7 @@ def load_pipelines(
     """Build a DAG per pipeline under ``loader_file``'s folder and put each in ``namespace``."""
     loader = Path(loader_file).resolve()
     wanted = get_parsing_context().dag_id
-    found = discover(loader.parent, _listed_files(loader.parent), wanted=wanted)
+    found = discover(loader.parent, listed_files(loader.parent), wanted=wanted)
     for path in found.skipped:
         log.debug("dp-airflow: %s is not a Data Pipeline definition; skipped", path)
     dags = list(build_dags(found, settings.CATCHUP if catchup is None else catchup, wanted))
@@ -52,7 +52,7 @@ def load_pipelines(
     return dags
 
 
-def _listed_files(root: Path) -> list[Path]:
+def listed_files(root: Path) -> list[Path]:
     """Every file under ``root`` that Airflow's ``.airflowignore`` rules keep, as Airflow does."""
     from airflow.configuration import conf
 

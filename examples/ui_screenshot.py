@@ -4,7 +4,7 @@ Run while `make run` is up: ``.venv/bin/python examples/ui_screenshot.py OUT_DIR
 (extra UI paths, e.g. ``/dags/my-pipeline``, are captured too). Needs Debian's
 ``chromium`` (``apt-get install chromium``). Logs in through ``/auth/token`` and hands the token
 to the UI as its ``_token`` cookie over the DevTools protocol, then captures the DAG list, one
-DAG, and the DAG runs.
+DAG, the DAG runs, and the Data Pipelines view (its list and one pipeline's page).
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ import urllib.request
 from pathlib import Path
 
 API = "http://127.0.0.1:8080"
-PAGES = {"dags.png": "/dags", "gated-load.png": "/dags/gated-load", "runs.png": "/dag_runs"}
+PAGES = {
+    "dags.png": "/dags",
+    "gated-load.png": "/dags/gated-load",
+    "runs.png": "/dag_runs",
+    "data-pipelines.png": "/data-pipelines/",
+    "data-pipelines-gated-load.png": "/data-pipelines/dags/gated-load",
+}
 FLAGS = [
     "--headless",
     "--no-sandbox",

@@ -1,0 +1,1 @@
+"""The Data Pipelines view inside the Airflow UI (a FastAPI app the plugin mounts)."""
