@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from dp_airflow.discovery import PipelineSource
+    from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
     from dp_airflow.translate.translation import Outcome
 
 
@@ -106,3 +107,21 @@ def _store(directory: Path, file_key: str, entry: Path, result: Outcome) -> None
         os.replace(temporary, entry)
     except OSError:
         pass  # a read-only or full disk only costs the next parse its time
+
+
+def pipeline_runtimes(source: PipelineSource) -> dict[str, PipelineRuntime]:
+    """DAG id → runtime for each pipeline of a source, through the cache (for callbacks outside
+    tasks, such as the late alarm's, which hold no DAG)."""
+    from dp_airflow.errors import DefinitionError
+    from dp_airflow.translate.translation import Broken, broken_from, translate_source
+
+    def outcome(source: PipelineSource) -> Outcome:
+        try:
+            return translate_source(source)
+        except DefinitionError as exc:
+            return broken_from(exc)
+
+    found = cached_translation(source, outcome)
+    if found is None or isinstance(found, Broken):
+        return {}
+    return {spec.dag_id: runtime for spec, runtime in found}

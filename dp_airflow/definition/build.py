@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr, ValidationError
 
+from dp_airflow.definition.context import USER_FIELD
 from dp_airflow.definition.model import (
     Parameter,
     ParameterValue,
@@ -27,10 +28,9 @@ from dp_airflow.definition.slots import (
     parse_integer,
     parse_period,
 )
-from dp_airflow.definition.validate import USER_FIELD
 
 if TYPE_CHECKING:
-    from dp_airflow.definition.validate import Context
+    from dp_airflow.definition.context import Context
 
 _PARSERS: dict[Kind, Any] = {
     Kind.INTEGER: parse_integer,

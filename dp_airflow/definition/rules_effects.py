@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from dp_airflow.definition.field_use import field_use
 
 if TYPE_CHECKING:
-    from dp_airflow.definition.validate import Context
+    from dp_airflow.definition.context import Context
 
 _IGNORED = "validated; "
 

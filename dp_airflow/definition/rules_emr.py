@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dp_airflow.definition.validate import Context
+    from dp_airflow.definition.context import Context
 
 RETIRED_FAMILIES = frozenset({"m1", "m2", "c1", "cc1", "cc2", "cg1", "cr1", "hi1", "hs1", "t1"})
 INSTANCE_FIELDS = ("masterInstanceType", "coreInstanceType", "taskInstanceType")

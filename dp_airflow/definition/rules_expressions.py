@@ -15,7 +15,7 @@ from dp_airflow.expressions.check import CheckScope, check_value
 from dp_airflow.expressions.errors import ExpressionAtError
 
 if TYPE_CHECKING:
-    from dp_airflow.definition.validate import Context
+    from dp_airflow.definition.context import Context
 
 _REFERRING_FIELDS = ("precondition", "onFail", "onSuccess", "onLateAction")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dp_airflow.definition.validate import Context
+    from dp_airflow.definition.context import Context
 
 REGEX_READERS = frozenset({"HiveActivity", "HiveCopyActivity", "PigActivity"})
 

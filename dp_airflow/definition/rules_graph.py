@@ -13,7 +13,7 @@ from dp_airflow.definition.model import (
 )
 
 if TYPE_CHECKING:
-    from dp_airflow.definition.validate import Context
+    from dp_airflow.definition.context import Context
 
 
 def check(context: Context) -> None:

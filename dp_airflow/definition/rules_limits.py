@@ -14,7 +14,7 @@ from dp_airflow.definition.slots import (
 )
 
 if TYPE_CHECKING:
-    from dp_airflow.definition.validate import Context
+    from dp_airflow.definition.context import Context
 
 MAX_OBJECTS = 100
 MAX_FIELDS_PER_OBJECT = 50

@@ -21,7 +21,7 @@ from dp_airflow.discovery import dag_id_for
 USER_FIELD = re.compile(r"^\*?my[A-Z_]")
 
 if TYPE_CHECKING:
-    from dp_airflow.definition.validate import Context
+    from dp_airflow.definition.context import Context
 
 PARAMETER_ID = re.compile(r"^\*?my[A-Za-z0-9_]")
 MAX_PARAMETERS = 50

@@ -17,8 +17,8 @@ from dp_airflow.definition.slots import (
 )
 
 if TYPE_CHECKING:
+    from dp_airflow.definition.context import Context
     from dp_airflow.definition.inheritance import ResolvedObject
-    from dp_airflow.definition.validate import Context
 
 MIN_PERIOD = Period(15, PeriodUnit.MINUTES)
 MAX_PERIOD = Period(3, PeriodUnit.YEARS)

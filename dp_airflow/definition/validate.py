@@ -7,10 +7,20 @@ schedules → parameters → limits and expressions. A definition with no errors
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dp_airflow.definition import (
+    rules_effects,
+    rules_emr,
+    rules_expressions,
+    rules_formats,
+    rules_graph,
+    rules_limits,
+    rules_parameters,
+    rules_schedule,
+)
+from dp_airflow.definition.context import USER_FIELD, Context
 from dp_airflow.definition.diagnostics import Diagnostic, DiagnosticSink, did_you_mean
 from dp_airflow.definition.fieldcheck import check_field
 from dp_airflow.definition.inheritance import (
@@ -25,11 +35,8 @@ from dp_airflow.definition.model import (
     any_type_field_specs,
     field_specs,
 )
-from dp_airflow.definition.objects.base import ObjectModel
-from dp_airflow.definition.raw import RawDefinition, RawObject
+from dp_airflow.definition.raw import RawDefinition
 from dp_airflow.definition.readers import LoadedFile, read_file, read_text
-
-USER_FIELD = re.compile(r"^\*?my[A-Z_]")
 
 
 @dataclass
@@ -80,42 +87,7 @@ def validate_loaded(loaded: LoadedFile, build_models: bool = True) -> Validation
     return ValidationResult(loaded.path, sink.sorted(), loaded.definitions, pipelines, contexts)
 
 
-@dataclass
-class Context:
-    """What the passes share about one definition."""
-
-    definition: RawDefinition
-    sink: DiagnosticSink
-    objects: dict[str, RawObject]
-    resolved: dict[str, ResolvedObject]
-    parents: set[str]
-    """Ids used as someone's ``parent``."""
-
-    def type_of(self, object_id: str) -> str | None:
-        obj = self.resolved.get(object_id)
-        return obj.type if obj else None
-
-    def typed(self) -> list[tuple[ResolvedObject, type[ObjectModel]]]:
-        out = []
-        for obj in self.resolved.values():
-            cls = OBJECT_TYPES.get(obj.type or "")
-            if cls is not None:
-                out.append((obj, cls))
-        return out
-
-
 def validate_definition(definition: RawDefinition, sink: DiagnosticSink) -> Context:
-    from dp_airflow.definition import (
-        rules_effects,
-        rules_emr,
-        rules_expressions,
-        rules_formats,
-        rules_graph,
-        rules_limits,
-        rules_parameters,
-        rules_schedule,
-    )
-
     objects = unique_objects(definition, sink)
     resolved = resolve_inheritance(objects, sink)
     parents = {o.parent for o in objects.values() if o.parent is not None}

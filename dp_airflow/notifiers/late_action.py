@@ -16,8 +16,9 @@ from typing import Any
 
 from dp_airflow.discovery import PipelineSource
 from dp_airflow.notifiers.sns_alarm import publish_alarm
+from dp_airflow.parse_cache import pipeline_runtimes
 from dp_airflow.runtime.pipeline_runtime import param_overrides
-from dp_airflow.translate.translation import pipeline_runtimes, source_for
+from dp_airflow.translate.translation import source_for
 
 
 async def notify_late(

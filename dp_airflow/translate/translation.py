@@ -109,22 +109,3 @@ def _error(file: str, message: str) -> Diagnostic:
 
 def broken_from(error: DefinitionError) -> Broken:
     return Broken(tuple(d.render() for d in error.diagnostics))
-
-
-def pipeline_runtimes(source: PipelineSource) -> dict[str, PipelineRuntime]:
-    """DAG id → runtime for each pipeline of a source (for callbacks outside tasks)."""
-    from dp_airflow.parse_cache import cached_translation
-
-    outcome = cached_translation(source, _outcome)
-    return (
-        {}
-        if isinstance(outcome, Broken) or outcome is None
-        else {spec.dag_id: runtime for spec, runtime in outcome}
-    )
-
-
-def _outcome(source: PipelineSource) -> Outcome:
-    try:
-        return translate_source(source)
-    except DefinitionError as exc:
-        return broken_from(exc)

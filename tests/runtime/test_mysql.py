@@ -52,6 +52,7 @@ def test_mysql_script_export_import_and_exists(tmp_path: Path, aws, mysql: dict)
             "script": "CREATE TABLE orders (id int PRIMARY KEY, note varchar(50));\n"
             "INSERT INTO orders VALUES (1, ?), (2, 'two');",
             "scriptArgument": "it's #{format(@scheduledStartTime,'YYYY-MM-dd')}",
+            "output": {"ref": "Orders"},  # so Orders' Exists check waits for the table
         },
         {
             # The older MySqlDataNode type: its connection is written on the node itself.
