@@ -125,6 +125,7 @@ def test_a_failure_alarm_reads_every_runtime_field_of_the_attempt(tmp_path: Path
     assert run.state == "failed"
     received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
     (envelope,) = [json.loads(m["Body"]) for m in received]
+    print(envelope["Subject"], envelope["Message"], sep="\n")  # shown with pytest -s
     assert envelope["Subject"] == "@Load_2024-05-06T07:00:00 CASCADE_FAILED"
     lines = envelope["Message"].split("\n")
     fields = dict(line.split("=", 1) for line in lines[: len(FIELDS)])
