@@ -40,7 +40,7 @@ class PipelineRuntime:
         supplied: Mapping[str, tuple[str, ...]] | None = None,
     ) -> PipelineRuntime:
         supplied = dict(supplied or {})
-        schedule = pipeline_schedule(objects, parameters, {**values, **supplied})
+        schedule = pipeline_schedule(objects, parameters, {**values, **supplied}, pipeline_id)
         return cls(objects, parameters, values, schedule, pipeline_id, supplied)
 
     def secret_values(self, overrides: Mapping[str, tuple[str, ...]] = {}) -> list[str]:

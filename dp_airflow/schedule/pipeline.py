@@ -68,8 +68,10 @@ def pipeline_schedule(
     objects: Mapping[str, ResolvedObject],
     parameters: Mapping[str, RawParameter] | None = None,
     values: Mapping[str, tuple[str, ...]] | None = None,
+    pipeline_id: str = "df-dp-airflow",
 ) -> PipelineSchedule:
-    evaluate = _Evaluator(objects, parameters or {}, values or {})
+    """``pipeline_id`` (the DAG id) names the Airflow Variable in a missing value's message."""
+    evaluate = _Evaluator(objects, parameters or {}, values or {}, pipeline_id)
     default = objects.get(DEFAULT_OBJECT_ID)
     default_type = (default.value_text("scheduleType") or "") if default else ""
     max_active = _max_active(default, evaluate)
@@ -118,10 +120,11 @@ class _Evaluator:
         objects: Mapping[str, ResolvedObject],
         parameters: Mapping[str, RawParameter],
         values: Mapping[str, tuple[str, ...]],
+        pipeline_id: str = "df-dp-airflow",
     ) -> None:
         from dp_airflow.expressions.scope import Environment
 
-        self.env = Environment(objects, parameters, values)
+        self.env = Environment(objects, parameters, values, pipeline_id=pipeline_id)
 
     def __call__(self, object_id: str, text: str | None) -> str | None:
         if text is None or "#{" not in text:
@@ -134,7 +137,15 @@ class _Evaluator:
         try:
             result = render(text, scope)
         except ExpressionAtError as exc:
-            raise ScheduleError(f"{object_id}: {exc.message}") from None
+            message = exc.message
+            if " has no value; " in message:
+                # A schedule is computed when the DAG is parsed: run values and Variables
+                # come too late for it.
+                message = message.split(";")[0] + (
+                    ": a schedule needs it when the DAG is parsed, so give it in a values file "
+                    "(values.json, <stem>.values.json), the definition's values or a default"
+                )
+            raise ScheduleError(f"{object_id}: {message}") from None
         return result if isinstance(result, str) else ",".join(result)
 
 

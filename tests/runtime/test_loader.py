@@ -260,3 +260,36 @@ def test_the_cpu_budget_stops_a_runaway_translation() -> None:
         while True:
             pass
     assert time.process_time() - started < 1.0
+
+
+def test_a_schedule_parameter_without_a_value_says_where_to_give_it(tmp_path: Path) -> None:
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    shutil.copy(LOADER, dags / LOADER.name)
+    definition = {
+        "objects": [
+            {
+                "id": "Default",
+                "scheduleType": "cron",
+                "schedule": {"ref": "S"},
+                "workerGroup": "wg",
+            },
+            {
+                "id": "S",
+                "type": "Schedule",
+                "period": "#{myPeriod}",
+                "startDateTime": "2024-01-01T00:00:00",
+            },
+            {"id": "A", "type": "ShellCommandActivity", "command": "true"},
+        ],
+        "parameters": [{"id": "myPeriod"}],
+    }
+    (dags / "periodic.json").write_text(json.dumps(definition))
+    stand_in = _bag(dags).dags["periodic"]
+    assert "dp-airflow:invalid" in stand_in.tags
+    assert (
+        "S: parameter 'myPeriod' has no value: a schedule needs it when the DAG is parsed, so "
+        "give it in a values file"
+    ) in stand_in.doc_md
+    (dags / "periodic.values.json").write_text(json.dumps({"values": {"myPeriod": "1 day"}}))
+    assert "dp-airflow:invalid" not in _bag(dags).dags["periodic"].tags
