@@ -68,9 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_parameter_flags(convert)
     convert.add_argument("file", metavar="FILE")
 
-    from dp_airflow.cli import eval_command, operate_command, run_command, schedule_command
+    from dp_airflow.cli import (
+        eval_command,
+        import_command,
+        operate_command,
+        run_command,
+        schedule_command,
+    )
 
     eval_command.add_parser(commands)
+    import_command.add_parser(commands)
     schedule_command.add_parser(commands)
     run_command.add_parser(commands)
     operate_command.add_parsers(commands)
@@ -96,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from dp_airflow.cli import run_command
 
             return run_command.run(args, sys.stdout, sys.stderr)
+        if args.command == "import":
+            from dp_airflow.cli import import_command
+
+            return import_command.run(args, sys.stdout, sys.stderr)
         if args.command in ("runs", "activate", "deactivate"):
             from dp_airflow.cli import operate_command
 

@@ -1,0 +1,216 @@
+"""``dp-airflow import`` against the moto server: pipeline folders the loader reads.
+
+moto stores a pipeline's objects but drops the parameter objects and values given to
+PutPipelineDefinition; the test keeps them (and returns them from GetPipelineDefinition), which
+is the one thing patched. Nothing else is stubbed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from dp_airflow.cli.main import main
+
+LOADER = Path(__file__).parents[2] / "dags" / "dp_airflow_loader.py"
+
+
+@contextmanager
+def parameters_kept() -> Iterator[None]:
+    from moto.datapipeline.responses import DataPipelineResponse
+
+    kept: dict[str, dict] = {}
+    put, get = (
+        DataPipelineResponse.put_pipeline_definition,
+        DataPipelineResponse.get_pipeline_definition,
+    )
+
+    def put_definition(self):  # also keep what moto drops
+        kept[self._get_param("pipelineId")] = {
+            "parameterObjects": self._get_param("parameterObjects") or [],
+            "parameterValues": self._get_param("parameterValues") or [],
+        }
+        return put(self)
+
+    def get_definition(self):
+        answer = json.loads(get(self))
+        answer.update(kept.get(self._get_param("pipelineId"), {}))
+        return json.dumps(answer)
+
+    DataPipelineResponse.put_pipeline_definition = put_definition
+    DataPipelineResponse.get_pipeline_definition = get_definition
+    try:
+        yield
+    finally:
+        DataPipelineResponse.put_pipeline_definition = put
+        DataPipelineResponse.get_pipeline_definition = get
+
+
+def _fields(**values: str) -> list[dict]:
+    return [{"key": k.replace("STAR_", "*"), "stringValue": v} for k, v in values.items()]
+
+
+def _pipeline(client, name: str, objects: list[dict], **extra) -> str:
+    created = client.create_pipeline(
+        name=name, uniqueId=f"{name}-{len(objects)}", **extra.pop("create", {})
+    )
+    client.put_pipeline_definition(
+        pipelineId=created["pipelineId"], pipelineObjects=objects, **extra
+    )
+    return str(created["pipelineId"])
+
+
+DEFAULT = {
+    "id": "Default",
+    "name": "Default",
+    "fields": _fields(scheduleType="ondemand", workerGroup="wg"),
+}
+
+
+@pytest.fixture
+def account(aws) -> Iterator[dict[str, str]]:
+    with parameters_kept():
+        client = aws("datapipeline")
+        ids = {
+            "tagged": _pipeline(
+                client,
+                "Orders Daily",
+                [
+                    DEFAULT,
+                    {
+                        "id": "Say",
+                        "name": "Say",
+                        "fields": _fields(type="ShellCommandActivity", command="echo hi"),
+                    },
+                ],
+                create={"tags": [{"key": "team", "value": "data"}], "description": "orders"},
+            ),
+            "params": _pipeline(
+                client,
+                "Params Demo",
+                [
+                    DEFAULT,
+                    {
+                        "id": "Db",
+                        "name": "Db",
+                        "fields": _fields(
+                            type="JdbcDatabase",
+                            connectionString="jdbc:postgresql://db:5432/x",
+                            jdbcDriverClass="org.postgresql.Driver",
+                            username="u",
+                            STAR_password="literal-db-secret",
+                        ),
+                    },
+                    {
+                        "id": "Say",
+                        "name": "Say",
+                        "fields": _fields(
+                            type="ShellCommandActivity",
+                            command="echo #{myWho} $1",
+                            scriptArgument="#{*myToken}",
+                        ),
+                    },
+                ],
+                parameterObjects=[
+                    {"id": "myWho", "attributes": _fields(type="String")},
+                    {"id": "*myToken", "attributes": _fields(type="String")},
+                ],
+                parameterValues=[
+                    {"id": "myWho", "stringValue": "moon"},
+                    {"id": "*myToken", "stringValue": "token-value-secret"},
+                ],
+            ),
+            "broken": _pipeline(
+                client,
+                "Broken One",
+                [DEFAULT, {"id": "A", "name": "A", "fields": _fields(type="ShellComandActivity")}],
+            ),
+            "same name": _pipeline(
+                client,
+                "Orders Daily",
+                [
+                    DEFAULT,
+                    {
+                        "id": "B",
+                        "name": "B",
+                        "fields": _fields(type="ShellCommandActivity", command="true"),
+                    },
+                ],
+            ),
+        }
+        yield ids
+
+
+def _import(moto_server: str, out: Path, *extra: str) -> int:
+    return main(
+        [
+            "import",
+            "--out",
+            str(out),
+            "--endpoint-url",
+            moto_server,
+            "--region",
+            "us-east-1",
+            *extra,
+        ]
+    )
+
+
+def test_import_writes_pipeline_folders_the_loader_reads(
+    account, moto_server: str, tmp_path: Path, capsys
+) -> None:
+    out = tmp_path / "imported"
+    assert _import(moto_server, out) == 0
+    printed = capsys.readouterr().out
+    suffix = account["same name"].removeprefix("df-")[-6:].lower()
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["orders-daily", f"orders-daily-{suffix}", "params-demo", "broken-one"]
+    )
+    assert "4 of 4 pipeline(s) imported" in printed
+    assert "broken-one, 1 validation error(s): see dp-airflow validate" in printed
+    assert "secret values not written" in printed and "params-demo: *myToken" in printed
+    tagged = json.loads((out / "orders-daily" / "pipeline.json").read_text())
+    assert (tagged["pipelineId"], tagged["tags"], tagged["description"], tagged["state"]) == (
+        account["tagged"],
+        {"team": "data"},
+        "orders",
+        "PENDING",
+    )
+    params = out / "params-demo"
+    definition = json.loads((params / "definition.json").read_text())
+    assert [p["id"] for p in definition["parameters"]] == ["myWho", "*myToken"]
+    assert json.loads((params / "values.json").read_text()) == {"values": {"myWho": "moon"}}
+    assert json.loads((params / "pipeline.json").read_text())["secretsNotWritten"] == [
+        "Db.*password",
+        "*myToken",
+    ]
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert "secret" not in path.read_text().replace("secretsNotWritten", ""), path
+    # Dropped into a dags folder, the imports load; the broken one as its stand-in.
+    from airflow.dag_processing.dagbag import DagBag
+
+    shutil.copy(LOADER, out / LOADER.name)
+    bag = DagBag(dag_folder=str(out))
+    assert bag.import_errors == {}
+    assert sorted(bag.dag_ids) == sorted(p.name for p in out.iterdir() if p.is_dir())
+    assert "dp-airflow:invalid" in bag.dags["broken-one"].tags
+    assert bag.dags["params-demo"].params["myWho"] == "moon"
+
+
+def test_a_second_import_needs_overwrite_and_keeps_the_folders(
+    account, moto_server: str, tmp_path: Path, capsys
+) -> None:
+    out = tmp_path / "imported"
+    assert _import(moto_server, out, "--pipeline-id", account["tagged"]) == 0
+    assert _import(moto_server, out, "--pipeline-id", account["tagged"]) == 1
+    assert "exists (use --overwrite to replace it)" in capsys.readouterr().out
+    assert _import(moto_server, out, "--pipeline-id", account["tagged"], "--overwrite") == 0
+    assert [p.name for p in out.iterdir()] == ["orders-daily"]
+    assert _import(moto_server, out, "--pipeline-id", "df-0000000000000000000") == 1
+    assert "FAILED df-0000000000000000000" in capsys.readouterr().out
