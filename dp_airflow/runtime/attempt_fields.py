@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from dp_airflow.expressions.runtime_fields import ENDED_ONLY
 from dp_airflow.expressions.values import ObjectRef
 
 _STATUS_IN_MESSAGE = re.compile(r": (CASCADE_FAILED|CANCELED|TIMEDOUT): ")
@@ -60,6 +61,9 @@ def attempt_fields(
     if ended:
         now = datetime.now(UTC).replace(microsecond=0)
         out["@actualEndTime"] = out["@finishedTime"] = now
+        # Every end-of-attempt field has a value in an alarm (empty when it does not apply:
+        # no error on success, no EMR log outside EMR), so no alarm is lost on one.
+        out.update(dict.fromkeys(ENDED_ONLY - {"@actualEndTime", "@finishedTime"}, ""))
     if exception is not None:
         message = str(exception)
         out.update(

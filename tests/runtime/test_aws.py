@@ -142,6 +142,34 @@ def test_a_failure_alarm_reads_every_runtime_field_of_the_attempt(tmp_path: Path
 
 
 @pytest.mark.usefixtures("airflow_db")
+def test_a_success_alarm_using_error_fields_is_still_published(tmp_path: Path, aws) -> None:
+    sqs = aws("sqs")
+    topic, queue = sns_inbox(aws, "alerts", "inbox")
+    alarm = {
+        "id": "Done",
+        "type": "SnsAlarm",
+        "topicArn": topic,
+        "role": "r",
+        "subject": "#{node.@id} #{node.@status}",
+        "message": "error=[#{node.errorMessage}] log=[#{node.emrStepLog}]",
+    }
+    say = {
+        "id": "Say",
+        "type": "ShellCommandActivity",
+        "command": "true",
+        "onSuccess": {"ref": "Done"},
+    }
+    default = {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"}
+    dag = _dag(tmp_path, {"objects": [default, say, alarm]})
+    run = dag.test(logical_date=pendulum.datetime(2024, 5, 6, 7, tz="UTC"))
+    assert run.state == "success"
+    received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    (envelope,) = [json.loads(m["Body"]) for m in received]
+    assert envelope["Subject"] == "@Say_2024-05-06T07:00:00 FINISHED"
+    assert envelope["Message"] == "error=[] log=[]"
+
+
+@pytest.mark.usefixtures("airflow_db")
 def test_s3_preconditions_gate_the_activity(tmp_path: Path, aws) -> None:
     s3 = aws("s3")
     s3.create_bucket(Bucket="landing")
