@@ -427,3 +427,29 @@ def test_operating_commands_name_the_call_when_the_api_is_unreachable(capsys) ->
     )
     assert main(["activate", "hello", "--api-url", url, "--token", "t"]) == 2
     assert "PATCH /api/v2/dags/hello: cannot reach" in capsys.readouterr().err
+
+
+def test_report_gives_verdicts_actions_and_field_treatments(
+    folder, files, tmp_path, capsys
+) -> None:
+    paths = [str(folder), str(files["good.json"]), str(files["bad.json"])]
+    assert main(["report", *paths]) == 0
+    text = capsys.readouterr().out
+    assert "hello: NEEDS ACTION (warnings)" in text
+    assert "action: give parameter *myToken a value: an Airflow Variable (hello__myToken)" in text
+    assert "good: READY (valid)" in text and "bad: BLOCKED (broken)" in text
+    assert "3 pipeline(s): 1 blocked, 1 needs action, 1 ready" in text
+    assert main(["report", "--format", "json", *paths]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["summary"]["verdicts"] == {"needs action": 1, "ready": 1, "blocked": 1}
+    (hello,) = [p for p in data["pipelines"] if p["dag_id"] == "hello"]
+    (say,) = [o for o in hello["objects"] if o["id"] == "Say"]
+    assert {"name": "command", "treatment": "native"}.items() <= say["fields"][0].items()
+    out = tmp_path / "report.html"
+    assert main(["report", "--format", "html", "--out", str(out), *paths]) == 0
+    assert capsys.readouterr().out == f"{out}\n"
+    page = out.read_text()
+    assert page.startswith("<!doctype html>") and "<style>" in page
+    assert "src=" not in page and "href='http" not in page  # one self-contained file
+    assert main(["report", "--format", "markdown", *paths]) == 0
+    assert capsys.readouterr().out.startswith("# Migration report")

@@ -78,6 +78,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     eval_command.add_parser(commands)
     import_command.add_parser(commands)
+    report = commands.add_parser(
+        "report",
+        help="a migration report: readiness, what each field becomes, what needs your action",
+        description="For every pipeline under the paths (files or folders, pipeline folders and "
+        "imports included): whether it validates, objects by type, each field native, "
+        "approximated or ignored (with the reason), the actions it needs, and a verdict (ready, "
+        "needs action, blocked). Exit 0.",
+    )
+    report.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
+    report.add_argument("--out", metavar="FILE", help="write the report here instead of stdout")
+    report.add_argument("paths", nargs="+", metavar="PATH")
     schedule_command.add_parser(commands)
     run_command.add_parser(commands)
     operate_command.add_parsers(commands)
@@ -103,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from dp_airflow.cli import run_command
 
             return run_command.run(args, sys.stdout, sys.stderr)
+        if args.command == "report":
+            return _report(args, sys.stdout)
         if args.command == "import":
             from dp_airflow.cli import import_command
 
@@ -182,6 +195,20 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             file=err,
         )
     return status
+
+
+def _report(args: argparse.Namespace, out: TextIO) -> int:
+    from pathlib import Path
+
+    from dp_airflow.migration_report import render, report
+
+    text = render(report(args.paths), args.format)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(args.out, file=out)
+    else:
+        out.write(text + "\n")
+    return EXIT_OK
 
 
 def _json(diagnostic: Diagnostic, name: str) -> dict[str, Any]:

@@ -167,6 +167,8 @@ def _objects(resolved: dict[str, Any], spec: Any) -> list[ObjectView]:
         for key in sorted(obj.fields):
             if key in ("type", "parent") or key.startswith("my") or key.startswith("*my"):
                 continue
+            if obj.fields[key].origin != obj.id:
+                continue  # reported where it is written (Default, a template)
             use = field_use(obj.type or "", key)
             if use is None:
                 treatment, reason = "ignored", f"not a field of {obj.type or 'this object'}"
