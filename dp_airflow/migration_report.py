@@ -21,45 +21,9 @@ from dp_airflow.ui.catalog import PipelineView, pipelines
 DATABASE_TYPES = frozenset({"JdbcDatabase", "RdsDatabase", "RedshiftDatabase"})
 _SHELL_TOOLS = re.compile(r"(?:^|[;&|]\s*|\$\(\s*)([a-z][a-z0-9_.-]*)")
 _BUILTIN = frozenset(
-    {
-        "echo",
-        "cd",
-        "export",
-        "set",
-        "if",
-        "then",
-        "fi",
-        "for",
-        "do",
-        "done",
-        "exit",
-        "true",
-        "false",
-        "test",
-        "cat",
-        "mkdir",
-        "rm",
-        "cp",
-        "mv",
-        "grep",
-        "sed",
-        "awk",
-        "sleep",
-        "ls",
-        "date",
-        "bash",
-        "sh",
-        "wc",
-        "head",
-        "tail",
-        "sort",
-        "tr",
-        "cut",
-        "touch",
-        "gzip",
-        "find",
-    }
+    "echo cd export set if then fi for do done exit true false test cat mkdir rm cp mv grep sed awk sleep ls date bash sh wc head tail sort tr cut touch gzip find uniq xargs basename dirname env printf tee zcat gunzip chmod".split()
 )
+"""Shell built-ins and coreutils: every worker has them."""
 
 
 @dataclass
