@@ -11,18 +11,18 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from dp_airflow.definition.api_shape import CFN_KEYS
 from dp_airflow.definition.raw import RawDefinition
-from dp_airflow.definition.readers import CFN_KEYS
 from dp_airflow.definition.source import Node
 
 if TYPE_CHECKING:
-    from dp_airflow.definition.readers import _Reader
+    from dp_airflow.definition.api_shape import ApiReader
 
 _SUB_VARIABLE = re.compile(r"\$\{(!?)([^}]*)\}")
 
 
 def read_cloudformation(
-    reader: _Reader, root: Node, pipelines: list[tuple[str, Node]]
+    reader: ApiReader, root: Node, pipelines: list[tuple[str, Node]]
 ) -> list[RawDefinition]:
     defaults = _template_defaults(root)
     resolver = _IntrinsicResolver(reader, defaults)
@@ -48,7 +48,7 @@ def _template_defaults(root: Node) -> dict[str, str]:
 
 
 def _read_pipeline(
-    reader: _Reader, logical_id: str, node: Node, several: bool, defaults: dict[str, str]
+    reader: ApiReader, logical_id: str, node: Node, several: bool, defaults: dict[str, str]
 ) -> RawDefinition:
     properties = node.get("Properties")
     if properties is None or not properties.is_object:
@@ -68,7 +68,7 @@ def _read_pipeline(
     objects = []
     if objects_node is not None and objects_node.is_array:
         for item in objects_node.items:
-            obj = reader._api_object(item, keys=CFN_KEYS)
+            obj = reader.api_object(item, keys=CFN_KEYS)
             if obj is not None:
                 objects.append(obj)
     else:
@@ -77,12 +77,12 @@ def _read_pipeline(
             f"pipeline resource {logical_id!r} has no PipelineObjects list",
             location=reader.source.location(properties.start),
         )
-    parameters = reader._api_parameters(properties.get("ParameterObjects"), "Attributes", CFN_KEYS)
+    parameters = reader.api_parameters(properties.get("ParameterObjects"), "Attributes", CFN_KEYS)
     # A value only a deployed stack knows (`!Ref` of a template parameter without a Default) is
     # dropped, so the parameter's own default applies; the resolver has already warned.
     values = tuple(
         v
-        for v in reader._api_values(properties.get("ParameterValues"), CFN_KEYS)
+        for v in reader.api_values(properties.get("ParameterValues"), CFN_KEYS)
         if not any(_is_unresolved(value.node, defaults) for value in v.values)
     )
     return RawDefinition(
@@ -97,7 +97,7 @@ def _read_pipeline(
     )
 
 
-def _tags(reader: _Reader, node: Node | None) -> tuple[tuple[str, str], ...]:
+def _tags(reader: ApiReader, node: Node | None) -> tuple[tuple[str, str], ...]:
     """``PipelineTags: [{Key, Value}]``, intrinsics resolved where the template decides them."""
     if node is None or not node.is_array:
         return ()
@@ -115,7 +115,7 @@ def _tags(reader: _Reader, node: Node | None) -> tuple[tuple[str, str], ...]:
 
 
 class _IntrinsicResolver:
-    def __init__(self, reader: _Reader, defaults: dict[str, str]) -> None:
+    def __init__(self, reader: ApiReader, defaults: dict[str, str]) -> None:
         self.reader = reader
         self.defaults = defaults
 

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dp_airflow.definition.api_shape import API_KEYS, ApiKeys
+from dp_airflow.definition.cloudformation import read_cloudformation
 from dp_airflow.definition.diagnostics import DiagnosticSink, Location
 from dp_airflow.definition.raw import RawDefinition, RawField, RawObject, RawParameter, RawValue
 from dp_airflow.definition.source import (
@@ -112,8 +114,6 @@ class _Reader:
             return []
         pipelines = list(_cloudformation_pipelines(root))
         if pipelines:
-            from dp_airflow.definition.cloudformation import read_cloudformation
-
             return read_cloudformation(self, root, pipelines)
         if root.get("pipelineObjects") is not None:
             return [self._api(root)]
@@ -171,8 +171,8 @@ class _Reader:
         )
         if api_shaped:
             # Objects written in the API shape: read parameters and values in that shape too.
-            api_parameters = self._api_parameters(root.get("parameters"), "attributes")
-            api_values = self._api_values(root.get("parameterValues"))
+            api_parameters = self.api_parameters(root.get("parameters"), "attributes")
+            api_values = self.api_values(root.get("parameterValues"))
             return RawDefinition(
                 tuple(objects), api_parameters, api_values, "api", self.name, source=self.source
             )
@@ -208,7 +208,7 @@ class _Reader:
             self._shape_error(node, "each pipeline object must be a JSON object")
             return None
         if node.get("fields") is not None or node.get("slots") is not None:
-            return self._api_object(node, inside_cli=True)
+            return self.api_object(node, inside_cli=True)
         id_node = node.get("id")
         if id_node is None or not id_node.is_string:
             self.sink.error(
@@ -341,17 +341,17 @@ class _Reader:
         objects_node = root.get("pipelineObjects")
         objects: list[RawObject] = []
         if objects_node is not None and objects_node.is_array:
-            objects = [o for o in map(self._api_object, objects_node.items) if o is not None]
+            objects = [o for o in map(self.api_object, objects_node.items) if o is not None]
         elif objects_node is not None:
             self._shape_error(objects_node, "'pipelineObjects' must be a list")
-        parameters = self._api_parameters(root.get("parameterObjects"), "attributes")
-        values = self._api_values(root.get("parameterValues"))
+        parameters = self.api_parameters(root.get("parameterObjects"), "attributes")
+        values = self.api_values(root.get("parameterValues"))
         return RawDefinition(
             tuple(objects), parameters, values, "api", self.name, source=self.source
         )
 
-    def _api_object(
-        self, node: Node, inside_cli: bool = False, keys: _Keys | None = None
+    def api_object(
+        self, node: Node, inside_cli: bool = False, keys: ApiKeys | None = None
     ) -> RawObject | None:
         k = keys or API_KEYS
         if not node.is_object:
@@ -394,7 +394,7 @@ class _Reader:
         fields = self._api_fields(fields_node, object_id, k) if fields_node is not None else ()
         return RawObject(object_id, name, fields, self.source.location(id_node.start))
 
-    def _api_fields(self, node: Node, object_id: str, k: _Keys) -> tuple[RawField, ...]:
+    def _api_fields(self, node: Node, object_id: str, k: ApiKeys) -> tuple[RawField, ...]:
         if not node.is_array:
             self._shape_error(node, f"{k.fields!r} must be a list", object_id)
             return ()
@@ -412,7 +412,7 @@ class _Reader:
         return tuple(merged.values())
 
     def _api_field(
-        self, item: Node, object_id: str, k: _Keys
+        self, item: Node, object_id: str, k: ApiKeys
     ) -> tuple[str, RawValue, Location] | None:
         if not item.is_object:
             self._shape_error(item, "each field must be an object", object_id)
@@ -466,8 +466,8 @@ class _Reader:
         )
         return None
 
-    def _api_parameters(
-        self, node: Node | None, attributes_key: str, k: _Keys | None = None
+    def api_parameters(
+        self, node: Node | None, attributes_key: str, k: ApiKeys | None = None
     ) -> tuple[RawParameter, ...]:
         k = k or API_KEYS
         if node is None:
@@ -490,7 +490,7 @@ class _Reader:
             out.append(RawParameter(id_node.text, attrs, self.source.location(id_node.start)))
         return tuple(out)
 
-    def _api_values(self, node: Node | None, k: _Keys | None = None) -> tuple[RawField, ...]:
+    def api_values(self, node: Node | None, k: ApiKeys | None = None) -> tuple[RawField, ...]:
         k = k or API_KEYS
         if node is None:
             return ()
@@ -517,22 +517,6 @@ class _Reader:
             else:
                 merged[key] = RawField(key, (value,), self.source.location(id_node.start))
         return tuple(merged.values())
-
-
-@dataclass(frozen=True)
-class _Keys:
-    """Member names of the API shape: camelCase at the API, PascalCase in CloudFormation."""
-
-    id: str
-    name: str
-    fields: str
-    key: str
-    string: str
-    ref: str
-
-
-API_KEYS = _Keys("id", "name", "fields", "key", "stringValue", "refValue")
-CFN_KEYS = _Keys("Id", "Name", "Fields", "Key", "StringValue", "RefValue")
 
 
 def _cloudformation_pipelines(root: Node) -> Iterator[tuple[str, Node]]:
