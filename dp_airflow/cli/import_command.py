@@ -21,8 +21,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from dp_airflow.definition.convert import MASK
-
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
@@ -208,7 +206,7 @@ def _cli_documents(
 ) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
     """The definition in the CLI file format (objects and parameters), its values, and the
     secrets left out."""
-    from dp_airflow.definition.convert import to_cli
+    from dp_airflow.definition.convert import MASK, to_cli
     from dp_airflow.definition.readers import read_text
 
     api = {

@@ -14,9 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import urllib.error
-import urllib.parse
-import urllib.request
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -115,6 +112,9 @@ class Api:
         return self._send(method, path, body, auth=True)
 
     def _send(self, method: str, path: str, body: Any, auth: bool) -> Any:
+        import urllib.error
+        import urllib.request
+
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if auth:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -147,7 +147,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _q(text: str) -> str:
-    return urllib.parse.quote(text, safe="")
+    from urllib.parse import quote
+
+    return quote(text, safe="")
 
 
 def _interval(text: str | None, option: str) -> tuple[str, str] | None:
@@ -173,7 +175,9 @@ def _runs(api: Api, args: argparse.Namespace, out: TextIO) -> int:
     if scheduled := _interval(args.schedule_interval, "--schedule-interval"):
         query.update(logical_date_gte=scheduled[0], logical_date_lte=scheduled[1])
     dag = _q(args.dag_id)
-    runs = api.call("GET", f"/api/v2/dags/{dag}/dagRuns?{urllib.parse.urlencode(query)}")
+    from urllib.parse import urlencode
+
+    runs = api.call("GET", f"/api/v2/dags/{dag}/dagRuns?{urlencode(query)}")
     tasks = api.call("GET", f"/api/v2/dags/{dag}/tasks")["tasks"]
     upstream: dict[str, set[str]] = {}
     for task in tasks:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dp_airflow.definition.inputs import PipelineInputs
+if TYPE_CHECKING:
+    from dp_airflow.definition.inputs import PipelineInputs
 
 
 def add_parameter_flags(parser: argparse.ArgumentParser, short_form: bool = True) -> None:
@@ -45,6 +47,8 @@ def add_parameter_flags(parser: argparse.ArgumentParser, short_form: bool = True
 
 def parameter_inputs(args: argparse.Namespace, definition: str | Path) -> PipelineInputs:
     """The inputs of ``definition``: its companion files, overridden by the flags."""
+    from dp_airflow.definition.inputs import PipelineInputs
+
     path = Path(definition)
     if path.is_dir():
         path = path / "definition.json"
