@@ -25,8 +25,8 @@ from airflow.sdk import DAG, get_parsing_context
 from dp_airflow import settings
 from dp_airflow.budget import BudgetExceeded, cpu_budget
 from dp_airflow.discovery import Discovery, PipelineSource, discover
-from dp_airflow.errors import DefinitionError, UnreadableFileError
-from dp_airflow.translate.translation import Broken, Outcome, broken_from, translate_source
+from dp_airflow.errors import UnreadableFileError
+from dp_airflow.translate.translation import Broken, Outcome, outcome_of, translate_source
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -103,9 +103,7 @@ def _loader_seconds() -> float:
 def _translate(source: PipelineSource, budget: float) -> Outcome:
     try:
         with cpu_budget(budget, str(source.definition)):
-            return translate_source(source)
-    except DefinitionError as exc:
-        return broken_from(exc)
+            return outcome_of(source)
     except BudgetExceeded as exc:
         return Broken((f"{source.definition}: error: {exc}",))
     except UnreadableFileError as exc:

@@ -112,16 +112,9 @@ def _store(directory: Path, file_key: str, entry: Path, result: Outcome) -> None
 def pipeline_runtimes(source: PipelineSource) -> dict[str, PipelineRuntime]:
     """DAG id → runtime for each pipeline of a source, through the cache (for callbacks outside
     tasks, such as the late alarm's, which hold no DAG)."""
-    from dp_airflow.errors import DefinitionError
-    from dp_airflow.translate.translation import Broken, broken_from, translate_source
+    from dp_airflow.translate.translation import Broken, outcome_of
 
-    def outcome(source: PipelineSource) -> Outcome:
-        try:
-            return translate_source(source)
-        except DefinitionError as exc:
-            return broken_from(exc)
-
-    found = cached_translation(source, outcome)
+    found = cached_translation(source, outcome_of)
     if found is None or isinstance(found, Broken):
         return {}
     return {spec.dag_id: runtime for spec, runtime in found}

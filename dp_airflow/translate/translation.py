@@ -109,3 +109,11 @@ def _error(file: str, message: str) -> Diagnostic:
 
 def broken_from(error: DefinitionError) -> Broken:
     return Broken(tuple(d.render() for d in error.diagnostics))
+
+
+def outcome_of(source: PipelineSource) -> Outcome:
+    """The translation of ``source``, or its diagnostics when the definition is bad."""
+    try:
+        return translate_source(source)
+    except DefinitionError as exc:
+        return broken_from(exc)

@@ -234,14 +234,14 @@ def test_an_internal_error_for_one_definition_spares_the_others(
     # Stands for a bug in dp-airflow: the one thing a valid input cannot provoke on purpose.
     from dp_airflow import loader
 
-    real = loader.translate_source
+    real = loader.outcome_of
 
     def buggy(source):
         if source.dag_id == "deep":
             raise KeyError("boom")
         return real(source)
 
-    monkeypatch.setattr(loader, "translate_source", buggy)
+    monkeypatch.setattr(loader, "outcome_of", buggy)
     monkeypatch.setenv("AIRFLOW__DP_AIRFLOW__PARSE_CACHE_DIR", "off")
     bag = _bag(layouts)
     assert bag.import_errors == {}
