@@ -45,6 +45,12 @@ def safe_dag_id(text: str) -> str:
     return _DAG_ID.sub("_", text).strip("_") or "pipeline"
 
 
+def pipeline_dag_id(source_dag_id: str, pipeline_name: str | None) -> str:
+    """The DAG id of one pipeline of a source: a named pipeline of a multi-pipeline file gets
+    its name appended."""
+    return safe_dag_id(f"{source_dag_id}__{pipeline_name}") if pipeline_name else source_dag_id
+
+
 @dataclass(frozen=True)
 class PipelineSource:
     """One pipeline's files: the definition and, when present, its parameters and values."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dp_airflow.definition.diagnostics import Diagnostic, Severity
-from dp_airflow.discovery import PipelineSource, safe_dag_id
+from dp_airflow.discovery import PipelineSource, pipeline_dag_id
 from dp_airflow.errors import DefinitionError
 
 if TYPE_CHECKING:
@@ -79,8 +79,7 @@ def translate_validated(source_dag_id: str, result: ValidationResult) -> Transla
         raise DefinitionError(errors or [_error(result.file, "no pipeline objects")])
     out: Translation = []
     for definition, context in zip(result.definitions, result.contexts, strict=True):
-        name = definition.pipeline_name
-        dag_id = safe_dag_id(f"{source_dag_id}__{name}") if name else source_dag_id
+        dag_id = pipeline_dag_id(source_dag_id, definition.pipeline_name)
         try:
             runtime = PipelineRuntime.build(
                 context.resolved,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dp_airflow.definition.field_use import field_use
-from dp_airflow.discovery import Discovery, PipelineSource, safe_dag_id
+from dp_airflow.discovery import Discovery, PipelineSource, pipeline_dag_id
 
 MASK = "********"
 APPROXIMATED = {
@@ -115,7 +115,7 @@ def _views(source: PipelineSource, clash: bool) -> list[PipelineView]:
             state, rendered = "broken", [*rendered, str(exc)]
     for index, definition in enumerate(result.definitions or [None]):
         name = definition.pipeline_name if definition is not None else None
-        dag_id = safe_dag_id(f"{source.dag_id}__{name}") if name else source.dag_id
+        dag_id = pipeline_dag_id(source.dag_id, name)
         view = PipelineView(dag_id, file, state, diagnostics, rendered, source=text)
         if definition is not None:
             context = result.contexts[index]
