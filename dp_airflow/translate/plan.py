@@ -233,11 +233,8 @@ def _period_seconds(obj: ResolvedObject, key: str) -> int | None:
 
 
 def _retries(obj: ResolvedObject) -> int:
-    text = obj.value_text("maximumRetries")
-    try:
-        return parse_integer(text) if text and "#{" not in text else DEFAULT_RETRIES
-    except LiteralError:
-        return DEFAULT_RETRIES
+    retries = _integer(obj, "maximumRetries")
+    return DEFAULT_RETRIES if retries is None else retries
 
 
 def _texts(obj: ResolvedObject, name: str) -> list[str]:
