@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from dp_airflow.definition.context import USER_FIELD
 from dp_airflow.definition.diagnostics import did_you_mean
 from dp_airflow.definition.inputs import missing_value_message
 from dp_airflow.definition.model import ParameterType
@@ -17,8 +18,6 @@ from dp_airflow.definition.slots import (
     parse_integer,
 )
 from dp_airflow.discovery import dag_id_for
-
-USER_FIELD = re.compile(r"^\*?my[A-Z_]")
 
 if TYPE_CHECKING:
     from dp_airflow.definition.context import Context
