@@ -117,12 +117,12 @@ def discover(root: Path, files: Iterable[Path], wanted: str | None = None) -> Di
             continue
         if path.name.lower().endswith(COMPANION_SUFFIXES):
             continue
-        stem = path.name[: -len(path.suffix)]
+        parameters, values = companions_beside(path)
         source = PipelineSource(
-            safe_dag_id(stem),
+            safe_dag_id(path.name[: -len(path.suffix)]),
             path,
-            _if_present(path.with_name(stem + ".parameters.json"), present),
-            _if_present(path.with_name(stem + ".values.json"), present),
+            _if_present(parameters, present),
+            _if_present(values, present),
         )
         if wanted is not None and not source.may_hold(wanted):
             continue
@@ -132,6 +132,13 @@ def discover(root: Path, files: Iterable[Path], wanted: str | None = None) -> Di
         found.sources.append(source)
     found.sources.sort(key=lambda s: (s.dag_id, str(s.definition)))
     return found
+
+
+def companions_beside(definition: Path) -> tuple[Path, Path]:
+    """Where the parameters and values files of a ``<stem>.json`` definition would be."""
+    stem = definition.name[: -len(definition.suffix)] if definition.suffix else definition.name
+    parameters, values = COMPANION_SUFFIXES
+    return definition.with_name(stem + parameters), definition.with_name(stem + values)
 
 
 def _if_present(path: Path, present: set[Path]) -> Path | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dp_airflow.discovery import Discovery, discover
+from dp_airflow.discovery import Discovery, companions_beside, discover
 from dp_airflow.ui.catalog import PipelineView, pipelines
 
 DATABASE_TYPES = frozenset({"JdbcDatabase", "RdsDatabase", "RedshiftDatabase"})
@@ -112,12 +112,7 @@ def report(paths: list[str]) -> list[PipelineReport]:
 
 
 def _companions(path: Path) -> list[Path]:
-    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
-    return [
-        p
-        for p in (path.with_name(stem + ".parameters.json"), path.with_name(stem + ".values.json"))
-        if p.is_file()
-    ]
+    return [p for p in companions_beside(path) if p.is_file()]
 
 
 def _pipeline(view: PipelineView) -> PipelineReport:

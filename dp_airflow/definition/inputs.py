@@ -18,7 +18,12 @@ from pathlib import Path
 
 from dp_airflow.definition.raw import RawField, RawParameter, RawValue, SuppliedValues
 from dp_airflow.definition.readers import LoadedFile, read_file
-from dp_airflow.discovery import FOLDER_DEFINITION, FOLDER_PARAMETERS, FOLDER_VALUES
+from dp_airflow.discovery import (
+    FOLDER_DEFINITION,
+    FOLDER_PARAMETERS,
+    FOLDER_VALUES,
+    companions_beside,
+)
 from dp_airflow.errors import DpAirflowError
 
 INLINE_ORIGIN = "--parameter-values"
@@ -47,9 +52,7 @@ class PipelineInputs:
         if path.name == FOLDER_DEFINITION:
             parameters, values = path.with_name(FOLDER_PARAMETERS), path.with_name(FOLDER_VALUES)
         else:
-            stem = path.name[: -len(path.suffix)] if path.suffix else path.name
-            parameters = path.with_name(stem + ".parameters.json")
-            values = path.with_name(stem + ".values.json")
+            parameters, values = companions_beside(path)
         return cls(
             parameters if parameters.is_file() else None,
             (values,) if values.is_file() else (),
