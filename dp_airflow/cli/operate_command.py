@@ -167,6 +167,8 @@ def _moment(text: str) -> str:
 
 
 def _runs(api: Api, args: argparse.Namespace, out: TextIO) -> int:
+    from dp_airflow.runtime.attempt_fields import status_in_run
+
     wanted = {s.upper() for s in args.status}
     unknown = wanted - set(STATUS_NAMES)
     if unknown:
@@ -193,11 +195,8 @@ def _runs(api: Api, args: argparse.Namespace, out: TextIO) -> int:
         states = {ti["task_id"]: ti["state"] for ti in instances}
         scheduled_start = dag_run.get("data_interval_start") or dag_run.get("logical_date")
         for ti in instances:
-            failed_upstream = any(
-                states.get(u) in ("failed", "upstream_failed")
-                for u in upstream.get(ti["task_id"], ())
-            )
-            status = _status(ti["state"], ti["task_id"] in cascading and failed_upstream)
+            task_id = ti["task_id"]
+            status = status_in_run(states, task_id, upstream.get(task_id, ()), task_id in cascading)
             if wanted and status not in wanted:
                 continue
             if started and not (
@@ -227,12 +226,6 @@ def _runs(api: Api, args: argparse.Namespace, out: TextIO) -> int:
             file=out,
         )
     return 0
-
-
-def _status(state: str | None, cascade_failed: bool) -> str:
-    from dp_airflow.runtime.attempt_fields import status_of_state
-
-    return status_of_state(state, cascade_failed)
 
 
 def _short(moment: str | None) -> str:

@@ -109,7 +109,7 @@ def _run(result: ValidationResult, at: Any) -> dict[str, Any]:
     from airflow.utils import db
 
     from dp_airflow.discovery import dag_id_for
-    from dp_airflow.runtime.attempt_fields import status_of_state
+    from dp_airflow.runtime.attempt_fields import status_in_run
     from dp_airflow.translate.render import render_dag
     from dp_airflow.translate.translation import translate_validated
 
@@ -133,9 +133,7 @@ def _run(result: ValidationResult, at: Any) -> dict[str, Any]:
         if object_id is None:  # a cluster's teardown is not an object of its own
             continue
         objects[object_id] = states[ti.task_id]
-        cascaded = getattr(task, "cascade", False) and any(
-            states.get(up) in ("failed", "upstream_failed") for up in task.upstream_task_ids
-        )
-        statuses[object_id] = status_of_state(states[ti.task_id], cascaded)
+        cascading = getattr(task, "cascade", False)
+        statuses[object_id] = status_in_run(states, ti.task_id, task.upstream_task_ids, cascading)
     state = str(run.state)
     return {"dag_id": dag.dag_id, "state": state, "objects": objects, "status": statuses}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import socket
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -123,3 +123,14 @@ def status_of_state(state: str | None, cascade_failed: bool = False) -> str:
     if state == "failed" and cascade_failed:
         return "CASCADE_FAILED"
     return STATUS_OF_STATE.get(state or "", "WAITING_ON_DEPENDENCIES")
+
+
+def status_in_run(
+    states: Mapping[str, str | None], task_id: str, upstream: Iterable[str], cascading: bool
+) -> str:
+    """The status of one task's instance among the task ``states`` of its run: a failed
+    ``cascading`` task whose upstream failed is CASCADE_FAILED."""
+    cascade_failed = cascading and any(
+        states.get(up) in ("failed", "upstream_failed") for up in upstream
+    )
+    return status_of_state(states.get(task_id), cascade_failed)
