@@ -26,6 +26,7 @@ from dp_airflow.operators.staging import directory_prefix
 from dp_airflow.schedule.model import Instance
 from dp_airflow.sql.databases import (
     DatabaseError,
+    DatabaseTarget,
     connect,
     execute_many,
     streaming_cursor,
@@ -225,16 +226,7 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
             return
         statement = self.unload_statement(instance)
         if target.uses_data_api:
-            from airflow.providers.amazon.aws.hooks.redshift_data import RedshiftDataHook
-
-            RedshiftDataHook(aws_conn_id=self.aws_conn_id, region_name=target.region).execute_query(
-                sql=[statement],
-                database=target.dbname,
-                cluster_identifier=target.cluster_id,
-                db_user=target.user or None,
-                wait_for_completion=True,
-                poll_interval=5,
-            )
+            self.run_on_data_api(target, [statement])
         else:
             connection = self._sql_node_target(self.input_node, instance)
             try:
@@ -244,13 +236,35 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
                 connection.close()
         self.log.info("%s: unloaded %s to S3", self.object_id, self.input_node)
 
-    def unload_statement(self, instance: Instance) -> str:
-        """``UNLOAD ('query') TO 's3://…/part-' <credentials> <format>``: one file series under
-        the output node's prefix (``PARALLEL OFF``), replaced on a rerun (``ALLOWOVERWRITE``)."""
+    def run_on_data_api(self, target: DatabaseTarget, statements: list[str]) -> None:
+        """Run ``statements`` as one Redshift Data API batch (one transaction) and wait."""
+        from airflow.providers.amazon.aws.hooks.redshift_data import RedshiftDataHook
+
+        RedshiftDataHook(aws_conn_id=self.aws_conn_id, region_name=target.region).execute_query(
+            sql=statements,
+            database=target.dbname,
+            cluster_identifier=target.cluster_id,
+            db_user=target.user or None,
+            wait_for_completion=True,
+            poll_interval=5,
+        )
+
+    def redshift_credentials(self) -> str:
+        """The AWS connection's credentials as Redshift's ``CREDENTIALS`` clause, its secrets
+        masked: the statement carrying them must never show them in logs or XCom."""
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook
         from airflow.providers.amazon.aws.utils.redshift import build_credentials_block
         from airflow.sdk.log import mask_secret
 
+        credentials = S3Hook(aws_conn_id=self.aws_conn_id).get_credentials()
+        for secret in (credentials.secret_key, credentials.token):
+            if secret:
+                mask_secret(secret)
+        return build_credentials_block(credentials)
+
+    def unload_statement(self, instance: Instance) -> str:
+        """``UNLOAD ('query') TO 's3://…/part-' <credentials> <format>``: one file series under
+        the output node's prefix (``PARALLEL OFF``), replaced on a rerun (``ALLOWOVERWRITE``)."""
         query = self.field_value(self.input_node, "selectQuery", instance) or (
             f"SELECT * FROM {self._table(self.input_node, instance)}"
         )
@@ -267,16 +281,12 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
         )
         if (self.field_value(self.output_node, "compression", instance) or "").lower() == "gzip":
             options.append("GZIP")
-        credentials = S3Hook(aws_conn_id=self.aws_conn_id).get_credentials()
-        for secret in (credentials.secret_key, credentials.token):
-            if secret:
-                mask_secret(secret)  # the statement carries them: never in logs or XCom
         literal = "'" + query.replace("\\", "\\\\").replace("'", "\\'") + "'"
         return " ".join(
             part
             for part in (
                 f"UNLOAD ({literal}) TO 's3://{out_bucket}/{prefix}'",
-                build_credentials_block(credentials),
+                self.redshift_credentials(),
                 *options,
                 "ALLOWOVERWRITE PARALLEL OFF",
             )

@@ -131,18 +131,10 @@ class RedshiftCopyActivityOperator(CopyActivityOperator):
         return f"'s3://{bucket}/{key}'"
 
     def _redshift_copy(self, instance: Instance) -> str:
-        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-        from airflow.providers.amazon.aws.utils.redshift import build_credentials_block
-        from airflow.sdk.log import mask_secret
-
-        credentials = S3Hook(aws_conn_id=self.aws_conn_id).get_credentials()
-        for secret in (credentials.secret_key, credentials.token):
-            if secret:
-                mask_secret(secret)  # the COPY text carries them: never in logs or XCom
         options = " ".join(self.command_options)
         return (
             f"COPY staging FROM {self._source_url(instance)} "
-            f"{build_credentials_block(credentials)} {options}".strip()
+            f"{self.redshift_credentials()} {options}".strip()
         )
 
     def _copy_into_postgres(
@@ -202,29 +194,19 @@ class RedshiftCopyActivityOperator(CopyActivityOperator):
         keys: list[str],
         create: str | None,
     ) -> None:
-        from airflow.providers.amazon.aws.hooks.redshift_data import RedshiftDataHook
-
         statements: list[str] = []
         if create:
             statements.append(_create_if_missing(create))
         statements.append(f"CREATE TEMP TABLE staging (LIKE {quote_table(table)})")
         statements.append(self._redshift_copy(instance))
         statements += self._merge(table, keys)
-        hook = RedshiftDataHook(aws_conn_id=self.aws_conn_id, region_name=target.region)
         self.log.info(
             "%s: %d statement(s) as one Redshift Data API batch on cluster %s",
             self.object_id,
             len(statements),
             target.cluster_id,
         )
-        hook.execute_query(
-            sql=statements,
-            database=target.dbname,
-            cluster_identifier=target.cluster_id,
-            db_user=target.user or None,
-            wait_for_completion=True,
-            poll_interval=5,
-        )
+        self.run_on_data_api(target, statements)
 
 
 def _create_if_missing(create: str) -> str:
