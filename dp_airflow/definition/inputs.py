@@ -149,8 +149,15 @@ def inline_values(pairs: tuple[str, ...] | list[str]) -> tuple[RawField, ...]:
     )
 
 
-def missing_value_message(parameter_id: str, dag_id: str) -> str:
-    """What to say when a parameter has no value (the same in validation and at run time)."""
+def missing_value_message(parameter_id: str, dag_id: str, at_parse_time: bool = False) -> str:
+    """What to say when a parameter has no value (the same in validation and at run time);
+    ``at_parse_time``: a schedule needs it, so only what is known when the DAG is parsed helps."""
+    if at_parse_time:
+        return (
+            f"parameter {parameter_id!r} has no value: a schedule needs it when the DAG is "
+            "parsed, so give it in a values file (values.json, <stem>.values.json), the "
+            "definition's values or a default"
+        )
     name = parameter_id.removeprefix("*")
     places = [
         f"{INLINE_ORIGIN} {parameter_id}=VALUE",

@@ -44,6 +44,8 @@ class Environment:
     parameters: Mapping[str, RawParameter] = field(default_factory=dict)
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     pipeline_id: str = "df-dp-airflow"
+    at_parse_time: bool = False
+    """Evaluated when the DAG is parsed (a schedule): run values and Variables come too late."""
     _evaluating: list[tuple[str, str]] = field(default_factory=list)
 
     def parameter(self, name: str) -> Value | None:
@@ -139,7 +141,9 @@ class InstanceScope:
             if name in self.env.parameters:
                 from dp_airflow.definition.inputs import missing_value_message
 
-                message = missing_value_message(name, self.env.pipeline_id)
+                message = missing_value_message(
+                    name, self.env.pipeline_id, at_parse_time=self.env.at_parse_time
+                )
                 raise ExpressionEvalError(message, span.start, span.width)
             if obj is None:
                 message = f"{name!r} is not a parameter" + did_you_mean(

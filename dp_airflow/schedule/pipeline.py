@@ -124,7 +124,9 @@ class _Evaluator:
     ) -> None:
         from dp_airflow.expressions.scope import Environment
 
-        self.env = Environment(objects, parameters, values, pipeline_id=pipeline_id)
+        self.env = Environment(
+            objects, parameters, values, pipeline_id=pipeline_id, at_parse_time=True
+        )
 
     def __call__(self, object_id: str, text: str | None) -> str | None:
         if text is None or "#{" not in text:
@@ -137,15 +139,7 @@ class _Evaluator:
         try:
             result = render(text, scope)
         except ExpressionAtError as exc:
-            message = exc.message
-            if " has no value; " in message:
-                # A schedule is computed when the DAG is parsed: run values and Variables
-                # come too late for it.
-                message = message.split(";")[0] + (
-                    ": a schedule needs it when the DAG is parsed, so give it in a values file "
-                    "(values.json, <stem>.values.json), the definition's values or a default"
-                )
-            raise ScheduleError(f"{object_id}: {message}") from None
+            raise ScheduleError(f"{object_id}: {exc.message}") from None
         return result if isinstance(result, str) else ",".join(result)
 
 
