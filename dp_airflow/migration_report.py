@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dp_airflow.discovery import Discovery, companions_beside, discover
+from dp_airflow.discovery import FOLDER_DEFINITION, Discovery, companions_beside, discover
 from dp_airflow.ui.catalog import PipelineView, pipelines
 
 DATABASE_TYPES = frozenset({"JdbcDatabase", "RdsDatabase", "RedshiftDatabase"})
@@ -100,9 +100,9 @@ def report(paths: list[str]) -> list[PipelineReport]:
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            if (path / "definition.json").is_file():
+            if (path / FOLDER_DEFINITION).is_file():
                 found.sources += discover(
-                    path.parent, [path / "definition.json", *path.iterdir()]
+                    path.parent, [path / FOLDER_DEFINITION, *path.iterdir()]
                 ).sources
             else:
                 found.sources += discover(path, [p for p in path.rglob("*") if p.is_file()]).sources

@@ -144,6 +144,8 @@ def _import_one(
 ) -> Imported:
     import botocore.exceptions
 
+    from dp_airflow.discovery import FOLDER_DEFINITION, FOLDER_VALUES
+
     pipeline_id, name = description["pipelineId"], description.get("name", "")
     result = Imported(pipeline_id, name)
     dag_id = slug(name)
@@ -161,11 +163,11 @@ def _import_one(
         return result
     document, values, secrets = _cli_documents(definition, args.reveal_secrets)
     folder.mkdir(parents=True, exist_ok=True)
-    _write(folder / "definition.json", document)
+    _write(folder / FOLDER_DEFINITION, document)
     if values:
-        _write(folder / "values.json", {"values": values})
+        _write(folder / FOLDER_VALUES, {"values": values})
     else:
-        (folder / "values.json").unlink(missing_ok=True)
+        (folder / FOLDER_VALUES).unlink(missing_ok=True)
     fields = {f["key"]: f.get("stringValue") for f in description.get("fields", [])}
     _write(
         folder / "pipeline.json",
@@ -186,7 +188,7 @@ def _import_one(
         str(folder),
         [f"{dag_id}: {s}" for s in secrets],
     )
-    result.diagnostics = _errors(folder / "definition.json")
+    result.diagnostics = _errors(folder / FOLDER_DEFINITION)
     return result
 
 

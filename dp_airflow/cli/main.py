@@ -268,6 +268,7 @@ def _split(document: dict[str, Any], args: argparse.Namespace, out: TextIO, err:
     from pathlib import Path
 
     from dp_airflow.definition.convert import MASK
+    from dp_airflow.discovery import FOLDER_DEFINITION, FOLDER_PARAMETERS, FOLDER_VALUES
 
     folder = Path(args.split)
     folder.mkdir(parents=True, exist_ok=True)
@@ -278,11 +279,11 @@ def _split(document: dict[str, Any], args: argparse.Namespace, out: TextIO, err:
         values = {k: v for k, v in values.items() if v != MASK} or None
     elif isinstance(values, list):
         values = [v for v in values if v.get("stringValue") != MASK] or None
-    files = {"definition.json": document}
+    files = {FOLDER_DEFINITION: document}
     if parameters:
-        files["parameters.json"] = {keys[0]: parameters}
+        files[FOLDER_PARAMETERS] = {keys[0]: parameters}
     if values:
-        files["values.json"] = {keys[1]: values}
+        files[FOLDER_VALUES] = {keys[1]: values}
     for name, content in files.items():
         with (folder / name).open("w", encoding="utf-8") as handle:
             json.dump(content, handle, indent=4, ensure_ascii=False)

@@ -48,10 +48,11 @@ def add_parameter_flags(parser: argparse.ArgumentParser, short_form: bool = True
 def parameter_inputs(args: argparse.Namespace, definition: str | Path) -> PipelineInputs:
     """The inputs of ``definition``: its companion files, overridden by the flags."""
     from dp_airflow.definition.inputs import PipelineInputs
+    from dp_airflow.discovery import FOLDER_DEFINITION
 
     path = Path(definition)
     if path.is_dir():
-        path = path / "definition.json"
+        path = path / FOLDER_DEFINITION
     inline = (*args.parameter_values, *getattr(args, "param", []))
     return PipelineInputs.beside(path).overridden(
         args.parameter_objects, args.parameter_values_uri, tuple(inline)
