@@ -29,7 +29,9 @@ def _user() -> Any:
 User = Annotated[Any, Depends(_user())]
 
 
-def _readable(user: Any) -> list[PipelineView]:
+def _readable(user: Any, wanted: str | None = None) -> list[PipelineView]:
+    """The pipelines the user may read; with ``wanted``, only those of files that may give
+    that DAG id are translated (a pipeline's page need not translate the whole folder)."""
     from airflow.api_fastapi.app import get_auth_manager
     from airflow.configuration import conf
 
@@ -39,7 +41,7 @@ def _readable(user: Any) -> list[PipelineView]:
 
     root = Path(conf.get("core", "dags_folder"))
     allowed = get_auth_manager().get_authorized_dag_ids(user=user, method="GET")
-    views = pipelines(discover(root, listed_files(root)))
+    views = pipelines(discover(root, listed_files(root), wanted))
     return [v for v in views if v.dag_id in allowed]
 
 
@@ -61,7 +63,7 @@ def _last_runs(dag_ids: list[str]) -> dict[str, str]:
 
 
 def _one(user: Any, dag_id: str) -> PipelineView:
-    views = {v.dag_id: v for v in _readable(user)}
+    views = {v.dag_id: v for v in _readable(user, dag_id)}
     if dag_id not in views:
         raise HTTPException(
             404, f"no Data Pipeline definition you may read gives the DAG {dag_id!r}"
