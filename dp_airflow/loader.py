@@ -26,7 +26,8 @@ from dp_airflow import settings
 from dp_airflow.budget import BudgetExceeded, cpu_budget
 from dp_airflow.discovery import Discovery, PipelineSource, discover
 from dp_airflow.errors import UnreadableFileError
-from dp_airflow.translate.translation import Broken, Outcome, outcome_of, translate_source
+from dp_airflow.migration_report import documented_outcome
+from dp_airflow.translate.translation import Broken, Outcome, translate_source
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -103,7 +104,7 @@ def _loader_seconds() -> float:
 def _translate(source: PipelineSource, budget: float) -> Outcome:
     try:
         with cpu_budget(budget, str(source.definition)):
-            return outcome_of(source)
+            return documented_outcome(source)
     except BudgetExceeded as exc:
         return Broken((f"{source.definition}: error: {exc}",))
     except UnreadableFileError as exc:

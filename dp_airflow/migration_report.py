@@ -11,12 +11,24 @@ import html
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dp_airflow.discovery import FOLDER_DEFINITION, Discovery, companions_beside, discover
-from dp_airflow.ui.catalog import PipelineView, pipelines
+from dp_airflow.discovery import (
+    FOLDER_DEFINITION,
+    Discovery,
+    PipelineSource,
+    companions_beside,
+    discover,
+)
+from dp_airflow.translate.translation import (
+    Outcome,
+    broken_from,
+    source_inputs,
+    translate_validated,
+)
+from dp_airflow.ui.catalog import PipelineView, pipelines, views_of
 
 DATABASE_TYPES = frozenset({"JdbcDatabase", "RdsDatabase", "RedshiftDatabase"})
 _SHELL_TOOLS = re.compile(r"(?:^|[;&|]\s*|\$\(\s*)([a-z][a-z0-9_.-]*)")
@@ -86,6 +98,7 @@ class PipelineReport:
             **self.view.summary(),
             "verdict": self.verdict,
             "actions": self.actions,
+            "rendered": self.view.rendered,
             "fields": dict(counts),
             "objects": [
                 {"id": o.id, "type": o.type, "became": o.became, "fields": o.fields}
@@ -118,8 +131,14 @@ def _companions(path: Path) -> list[Path]:
 def _pipeline(view: PipelineView) -> PipelineReport:
     result = PipelineReport(view)
     if view.state == "broken":
-        errors = sum(d["severity"] == "error" for d in view.diagnostics) or 1
-        result.actions.append(f"fix {errors} validation error(s) (dp-airflow validate {view.file})")
+        errors = sum(d["severity"] == "error" for d in view.diagnostics)
+        if errors:
+            result.actions.append(
+                f"fix {errors} validation error(s) (dp-airflow validate {view.file})"
+            )
+        else:  # it validates but cannot be translated (a schedule without its value, ...)
+            why = view.rendered[-1].splitlines()[0] if view.rendered else "it cannot be loaded"
+            result.actions.append(f"fix: {why}")
     result.actions += _parameter_actions(view)
     result.actions += _object_actions(view, result)
     for d in view.diagnostics:
@@ -223,6 +242,8 @@ def _text(reports: list[PipelineReport]) -> str:
                 if f["treatment"] != "native":
                     lines.append(f"    {obj.id}.{f['name']}: {f['treatment']}: {f['reason']}")
         lines += [f"  action: {a}" for a in r.actions]
+        if r.view.state == "broken":
+            lines += [f"  | {line}" for d in r.view.rendered for line in d.splitlines()]
     s = summary(reports)
     lines.append(
         f"{s['pipelines']} pipeline(s): "
@@ -246,15 +267,27 @@ def _markdown(reports: list[PipelineReport]) -> str:
         )
     out += ["", f"{s['pipelines']} pipeline(s); fields: {s['fields']}", ""]
     for r in reports:
-        out += [f"## {r.view.dag_id}", "", f"`{r.view.file}`: **{r.verdict}**", ""]
-        out += [f"- {a}" for a in r.actions] + [""]
-        out += ["| object | field | treatment | what dp-airflow does |", "|---|---|---|---|"]
-        for obj in r.view.objects:
-            out += [
-                f"| {obj.id} | {f['name']} | {f['treatment']} | {f['reason']} |" for f in obj.fields
-            ]
-        out.append("")
+        out += ["", *pipeline_markdown(r, heading="##")]
     return "\n".join(out)
+
+
+def pipeline_markdown(r: PipelineReport, heading: str = "##") -> list[str]:
+    """One pipeline's report in Markdown: the report's section and the DAG's docs."""
+    out = [f"{heading} Migration report: {r.view.dag_id}", "", f"`{r.view.file}`: **{r.verdict}**"]
+    out += ["", *(f"- {a}" for a in r.actions)] if r.actions else []
+    if r.view.state == "broken" and r.view.rendered:
+        out += ["", "```", *r.view.rendered, "```"]
+    out += ["", "| object | field | treatment | what dp-airflow does |", "|---|---|---|---|"]
+    for obj in r.view.objects:
+        out += [
+            f"| {obj.id} | {f['name']} | {f['treatment']} | {_cell(f['reason'])} |"
+            for f in obj.fields
+        ]
+    return out
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _html(reports: list[PipelineReport]) -> str:
@@ -294,3 +327,28 @@ def _html(reports: list[PipelineReport]) -> str:
         "<!doctype html><html><head><meta charset='utf-8'><title>Migration report</title>"
         f"<style>{STYLE}</style></head><body>{body}</body></html>"
     )
+
+
+# -- the DAG's docs -----------------------------------------------------------------------------
+
+
+def documented_outcome(source: PipelineSource) -> Outcome:
+    """``outcome_of(source)`` with each DAG's docs ending in its pipeline's migration report
+    (what the dags-folder loader builds and caches)."""
+    from dp_airflow.definition.inputs import read_pipeline
+    from dp_airflow.definition.validate import validate_loaded
+    from dp_airflow.errors import DefinitionError
+
+    try:
+        result = validate_loaded(read_pipeline(source.definition, source_inputs(source)), False)
+        translation = translate_validated(source.dag_id, result)
+    except DefinitionError as exc:
+        return broken_from(exc)
+    views = views_of(source, result, translation)
+    return [
+        (
+            replace(spec, doc_md="\n".join([spec.doc_md, "", *pipeline_markdown(_pipeline(view))])),
+            runtime,
+        )
+        for (spec, runtime), view in zip(translation, views, strict=True)
+    ]

@@ -112,9 +112,10 @@ def _store(directory: Path, file_key: str, entry: Path, result: Outcome) -> None
 def pipeline_runtimes(source: PipelineSource) -> dict[str, PipelineRuntime]:
     """DAG id → runtime for each pipeline of a source, through the cache (for callbacks outside
     tasks, such as the late alarm's, which hold no DAG)."""
-    from dp_airflow.translate.translation import Broken, outcome_of
+    from dp_airflow.migration_report import documented_outcome
+    from dp_airflow.translate.translation import Broken
 
-    found = cached_translation(source, outcome_of)
+    found = cached_translation(source, documented_outcome)
     if found is None or isinstance(found, Broken):
         return {}
     return {spec.dag_id: runtime for spec, runtime in found}

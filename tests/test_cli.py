@@ -453,3 +453,42 @@ def test_report_gives_verdicts_actions_and_field_treatments(
     assert "src=" not in page and "href='http" not in page  # one self-contained file
     assert main(["report", "--format", "markdown", *paths]) == 0
     assert capsys.readouterr().out.startswith("# Migration report")
+
+
+def test_report_quotes_why_a_definition_that_validates_cannot_be_translated(
+    tmp_path, capsys
+) -> None:
+    definition = tmp_path / "no-period.json"
+    definition.write_text(
+        json.dumps(
+            {
+                "objects": [
+                    {"id": "Default", "scheduleType": "cron", "schedule": {"ref": "Every"}},
+                    {
+                        "id": "Every",
+                        "type": "Schedule",
+                        "period": "#{myPeriod}",
+                        "startDateTime": "2024-01-01T00:00:00",
+                    },
+                    {
+                        "id": "Say",
+                        "type": "ShellCommandActivity",
+                        "command": "echo",
+                        "workerGroup": "w",
+                    },
+                ],
+                "parameters": [{"id": "myPeriod", "type": "String"}],
+            }
+        )
+    )
+    why = "Every: parameter 'myPeriod' has no value: a schedule needs it when the DAG is parsed"
+    assert main(["report", str(definition)]) == 0
+    text = capsys.readouterr().out
+    assert "no-period: BLOCKED (broken)" in text
+    assert f"action: fix: {definition}: error: {why}" in text
+    assert "validation error" not in text  # it has none to fix
+    assert main(["report", "--format", "json", str(definition)]) == 0
+    (pipeline,) = json.loads(capsys.readouterr().out)["pipelines"]
+    assert any(why in line for line in pipeline["rendered"])
+    assert main(["report", "--format", "markdown", str(definition)]) == 0
+    assert f"- fix: {definition}: error: {why}" in capsys.readouterr().out

@@ -12,10 +12,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dp_airflow.definition.field_use import field_use
 from dp_airflow.discovery import Discovery, PipelineSource, pipeline_dag_id
+
+if TYPE_CHECKING:
+    from dp_airflow.definition.validate import ValidationResult
+    from dp_airflow.translate.translation import Translation
 
 MASK = "********"
 APPROXIMATED = {
@@ -94,25 +98,40 @@ def _views(source: PipelineSource, clash: bool) -> list[PipelineView]:
     from dp_airflow.errors import DpAirflowError
     from dp_airflow.translate.translation import source_inputs, translate_validated
 
-    file = str(source.definition)
     try:
         result = validate_loaded(read_pipeline(source.definition, source_inputs(source)), False)
     except DpAirflowError as exc:
-        return [PipelineView(source.dag_id, file, "broken", [], [str(exc)])]
+        return [PipelineView(source.dag_id, str(source.definition), "broken", [], [str(exc)])]
+    translation: list[Any] = []
+    failure = None
+    if result.valid and not clash:
+        try:
+            translation = translate_validated(source.dag_id, result)
+        except DpAirflowError as exc:
+            failure = str(exc)
+    return views_of(source, result, translation, failure, clash)
+
+
+def views_of(
+    source: PipelineSource,
+    result: ValidationResult,
+    translation: Translation,
+    failure: str | None = None,
+    clash: bool = False,
+) -> list[PipelineView]:
+    """The views of a validated source, from its translation (empty when it has none) or why
+    its translation failed (``failure``)."""
+    file = str(source.definition)
     diagnostics = [_json(d) for d in result.diagnostics]
     rendered = [d.render() for d in result.diagnostics]
     if clash:
         rendered.insert(0, f"{file}: error: another file gives the DAG id {source.dag_id!r}")
     warned = any(d.severity == "warning" for d in result.diagnostics)
     state = "broken" if not result.valid or clash else ("warnings" if warned else "valid")
+    if failure is not None:
+        state, rendered = "broken", [*rendered, failure]
     views: list[PipelineView] = []
     text = _masked_source(result)
-    translation: list[Any] = []
-    if state != "broken":
-        try:
-            translation = translate_validated(source.dag_id, result)
-        except DpAirflowError as exc:
-            state, rendered = "broken", [*rendered, str(exc)]
     for index, definition in enumerate(result.definitions or [None]):
         name = definition.pipeline_name if definition is not None else None
         dag_id = pipeline_dag_id(source.dag_id, name)

@@ -116,6 +116,9 @@ def test_plan_shape_ids_names_edges_and_params(folder: Path) -> None:
     assert tasks["Extract"].retries == 2 and tasks["Extract"].queue == "wg"
     assert dag.params["myRegion"] == "eu-west-1"
     assert "Translated by dp-airflow from `orders-daily.json`" in dag.doc_md
+    # The DAG's docs end with the pipeline's migration report, as `dp-airflow report` gives it.
+    assert "## Migration report: orders-daily" in dag.doc_md
+    assert "| Extract | command | native |" in dag.doc_md
     assert type(dag.timetable).__name__ == "DataPipelineTimetable"
 
 
@@ -234,14 +237,14 @@ def test_an_internal_error_for_one_definition_spares_the_others(
     # Stands for a bug in dp-airflow: the one thing a valid input cannot provoke on purpose.
     from dp_airflow import loader
 
-    real = loader.outcome_of
+    real = loader.documented_outcome
 
     def buggy(source):
         if source.dag_id == "deep":
             raise KeyError("boom")
         return real(source)
 
-    monkeypatch.setattr(loader, "outcome_of", buggy)
+    monkeypatch.setattr(loader, "documented_outcome", buggy)
     monkeypatch.setenv("AIRFLOW__DP_AIRFLOW__PARSE_CACHE_DIR", "off")
     bag = _bag(layouts)
     assert bag.import_errors == {}
