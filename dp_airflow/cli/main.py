@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("file", metavar="FILE")
 
     from dp_airflow.cli import (
+        eject_command,
         eval_command,
         import_command,
         operate_command,
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     schedule_command.add_parser(commands)
     run_command.add_parser(commands)
     operate_command.add_parsers(commands)
+    eject_command.add_parser(commands)
     return parser
 
 
@@ -120,6 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from dp_airflow.cli import import_command
 
             return import_command.run(args, sys.stdout, sys.stderr)
+        if args.command == "eject":
+            from dp_airflow.cli import eject_command
+
+            return eject_command.run(args, sys.stdout, sys.stderr)
         if args.command in ("runs", "activate", "deactivate"):
             from dp_airflow.cli import operate_command
 

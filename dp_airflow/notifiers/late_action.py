@@ -2,8 +2,9 @@
 
 Airflow runs it in the triggerer when a run is still unfinished ``lateAfterTimeout`` after its
 logical date (the scheduled start), with a small context: the DAG run as JSON. The definition is
-read again here (the triggerer holds no DAG objects); the alarm is evaluated for the late
-object's instance in that run, with ``node`` = that object and ``errorMessage`` saying it is late.
+read again here (the triggerer holds no DAG objects), or for an ejected DAG its Python file,
+whose ``PIPELINE`` is the runtime; the alarm is evaluated for the late object's instance in that
+run, with ``node`` = that object and ``errorMessage`` saying it is late.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from dp_airflow.discovery import PipelineSource
 from dp_airflow.notifiers.sns_alarm import publish_alarm
 from dp_airflow.parse_cache import pipeline_runtimes
-from dp_airflow.runtime.pipeline_runtime import param_overrides
+from dp_airflow.runtime.pipeline_runtime import PipelineRuntime, param_overrides
 from dp_airflow.translate.translation import source_for
 
 
@@ -35,6 +36,20 @@ async def notify_late(
     await asyncio.to_thread(_publish, source, dag_id, alarm_id, node_id, context, aws_conn_id)
 
 
+def _runtime(source: PipelineSource, dag_id: str) -> PipelineRuntime | None:
+    if source.definition.suffix != ".py":
+        return pipeline_runtimes(source).get(dag_id)
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"dp_airflow_ejected_{dag_id}", source.definition)
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    found = getattr(module, "PIPELINE", None)
+    return found if isinstance(found, PipelineRuntime) else None
+
+
 def _publish(
     source: PipelineSource,
     dag_id: str,
@@ -43,7 +58,7 @@ def _publish(
     context: dict[str, Any],
     aws_conn_id: str | None,
 ) -> None:
-    runtime = pipeline_runtimes(source).get(dag_id)
+    runtime = _runtime(source, dag_id)
     if runtime is None or alarm_id not in runtime.objects:
         raise LookupError(f"{source.definition}: no pipeline {dag_id!r} with an alarm {alarm_id!r}")
     run = context.get("dag_run") or {}

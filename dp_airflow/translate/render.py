@@ -1,4 +1,8 @@
-"""Render a plan into an Airflow DAG: the only place that creates DAG and operator objects."""
+"""Render a plan into an Airflow DAG: the only place that decides DAG and operator arguments.
+
+``describe_dag`` gives the DAG as constructor calls (``calls``); ``render_dag`` instantiates
+them and ``eject`` writes them out as a Python DAG file.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ from dp_airflow.operators.shell_command_activity import ShellCommandActivityOper
 from dp_airflow.operators.sql_activity import SqlActivityOperator
 from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
 from dp_airflow.schedule.timetable import dag_schedule_arguments
+from dp_airflow.translate.calls import PIPELINE, Attribute, Call, DagCall, TaskCall, realize
 from dp_airflow.translate.plan import (
     CLUSTER_KIND,
     CLUSTER_TEARDOWN_KIND,
@@ -48,7 +53,7 @@ def _common(task: TaskSpec, runtime: PipelineRuntime) -> dict[str, Any]:
         "task_id": task.task_id,
         "task_display_name": task.display_name,
         "object_id": task.object_id,
-        "pipeline": runtime,
+        "pipeline": PIPELINE,
         "retries": task.retries,
         "retry_delay": timedelta(seconds=task.retry_delay_seconds),
         "cascade": task.cascade,
@@ -67,7 +72,7 @@ def _type_of(object_id: str, runtime: PipelineRuntime) -> str | None:
     return obj.type if obj is not None else None
 
 
-def _late_alerts(spec: DagSpec, runtime: PipelineRuntime) -> list[DeadlineAlert]:
+def _late_alerts(spec: DagSpec, runtime: PipelineRuntime) -> list[Call]:
     """``onLateAction`` SnsAlarms: a deadline alert per late-checked object, measured from the
     run's logical date (its scheduled start); it fires while the run is unfinished then."""
     alerts = []
@@ -77,21 +82,28 @@ def _late_alerts(spec: DagSpec, runtime: PipelineRuntime) -> list[DeadlineAlert]
         for action in task.on_late:
             if _type_of(action, runtime) != "SnsAlarm":
                 continue
+            callback = Call(
+                AsyncCallback,
+                {
+                    "kwargs": {
+                        "definition": spec.source_file,
+                        "source_dag_id": spec.source_dag_id,
+                        "dag_id": spec.dag_id,
+                        "alarm_id": action,
+                        "node_id": task.object_id,
+                    }
+                },
+                (notify_late,),
+            )
             alerts.append(
-                DeadlineAlert(
-                    reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
-                    interval=timedelta(seconds=task.late_after_seconds),
-                    callback=AsyncCallback(
-                        notify_late,
-                        kwargs={
-                            "definition": spec.source_file,
-                            "source_dag_id": spec.source_dag_id,
-                            "dag_id": spec.dag_id,
-                            "alarm_id": action,
-                            "node_id": task.object_id,
-                        },
-                    ),
-                    name=f"{task.object_id} late ({action})",
+                Call(
+                    DeadlineAlert,
+                    {
+                        "reference": Attribute(DeadlineReference, "DAGRUN_LOGICAL_DATE"),
+                        "interval": timedelta(seconds=task.late_after_seconds),
+                        "callback": callback,
+                        "name": f"{task.object_id} late ({action})",
+                    },
                 )
             )
     return alerts
@@ -99,10 +111,13 @@ def _late_alerts(spec: DagSpec, runtime: PipelineRuntime) -> list[DeadlineAlert]
 
 def _alarms(
     ids: tuple[str, ...], task: TaskSpec, runtime: PipelineRuntime, event: str
-) -> list[Any]:
+) -> list[Call]:
     """Notifiers for the SnsAlarm objects among ``ids`` (Terminate acts on lateness only)."""
     return [
-        SnsAlarmNotifier(alarm_id=alarm, node_id=task.object_id, pipeline=runtime, event=event)
+        Call(
+            SnsAlarmNotifier,
+            {"alarm_id": alarm, "node_id": task.object_id, "pipeline": PIPELINE, "event": event},
+        )
         for alarm in ids
         if alarm in runtime.objects and runtime.objects[alarm].type == "SnsAlarm"
     ]
@@ -141,9 +156,10 @@ def _arguments(value: object) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def _shell_command_activity(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+def _shell_command_activity(task: TaskSpec, runtime: PipelineRuntime) -> Call:
     stage = str(task.arguments.get("stage", "false")).strip().lower() == "true"
-    return ShellCommandActivityOperator(
+    return _operator(
+        ShellCommandActivityOperator,
         command=str(task.arguments.get("command", "")),
         stage_inputs=_arguments(task.arguments.get("inputs")) if stage else [],
         stage_outputs=_arguments(task.arguments.get("outputs")) if stage else [],
@@ -160,8 +176,9 @@ def _first(value: object) -> str:
     return items[0] if items else ""
 
 
-def _sql_activity(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
-    return SqlActivityOperator(
+def _sql_activity(task: TaskSpec, runtime: PipelineRuntime) -> Call:
+    return _operator(
+        SqlActivityOperator,
         database=_first(task.arguments.get("database")),
         script=_text(task.arguments.get("script")),
         script_uri=_text(task.arguments.get("scriptUri")),
@@ -170,16 +187,18 @@ def _sql_activity(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
     )
 
 
-def _copy_activity(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
-    return CopyActivityOperator(
+def _copy_activity(task: TaskSpec, runtime: PipelineRuntime) -> Call:
+    return _operator(
+        CopyActivityOperator,
         input_node=_first(task.arguments.get("inputs")),
         output_node=_first(task.arguments.get("outputs")),
         **_activity(task, runtime),
     )
 
 
-def _redshift_copy_activity(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
-    return RedshiftCopyActivityOperator(
+def _redshift_copy_activity(task: TaskSpec, runtime: PipelineRuntime) -> Call:
+    return _operator(
+        RedshiftCopyActivityOperator,
         input_node=_first(task.arguments.get("inputs")),
         output_node=_first(task.arguments.get("outputs")),
         insert_mode=str(task.arguments.get("insertMode", "")),
@@ -189,13 +208,14 @@ def _redshift_copy_activity(task: TaskSpec, runtime: PipelineRuntime) -> BaseOpe
     )
 
 
-def _emr_cluster(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
-    return EmrClusterOperator(**_activity(task, runtime))
+def _emr_cluster(task: TaskSpec, runtime: PipelineRuntime) -> Call:
+    return _operator(EmrClusterOperator, **_activity(task, runtime))
 
 
-def _emr_cluster_termination(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+def _emr_cluster_termination(task: TaskSpec, runtime: PipelineRuntime) -> Call:
     setup = task.setup_task
-    return EmrTerminateJobFlowOperator(
+    return _operator(
+        EmrTerminateJobFlowOperator,
         task_id=task.task_id,
         task_display_name=task.display_name,
         job_flow_id=f"{{{{ ti.xcom_pull(task_ids='{setup}') }}}}",
@@ -204,10 +224,11 @@ def _emr_cluster_termination(task: TaskSpec, runtime: PipelineRuntime) -> BaseOp
     )
 
 
-def _emr_steps(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+def _emr_steps(task: TaskSpec, runtime: PipelineRuntime) -> Call:
     if task.arguments.get("dynamodb_tool"):
-        return DynamoDBExportImportOperator(**_activity(task, runtime))
-    return EmrStepsOperator(
+        return _operator(DynamoDBExportImportOperator, **_activity(task, runtime))
+    return _operator(
+        EmrStepsOperator,
         activity_type=task.kind,
         cluster_object_id=task.resource or "",
         cluster_task_id=task.setup_task or "",
@@ -217,30 +238,34 @@ def _emr_steps(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
     )
 
 
-def _unsupported(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
+def _unsupported(task: TaskSpec, runtime: PipelineRuntime) -> Call:
     kwargs = _activity(task, runtime) if task.consumer is None else _common(task, runtime)
     kwargs["retries"] = 0
-    return UnsupportedObjectOperator(
+    return _operator(
+        UnsupportedObjectOperator,
         object_type=str(task.arguments.get("type")),
         reason=_text(task.arguments.get("reason")),
         **kwargs,
     )
 
 
-def _s3_key_exists(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
-    return S3KeyExistsSensor(
-        bucket_key=str(task.arguments.get("s3Key", "")), **_sensor(task, runtime)
+def _s3_key_exists(task: TaskSpec, runtime: PipelineRuntime) -> Call:
+    return _operator(
+        S3KeyExistsSensor, bucket_key=str(task.arguments.get("s3Key", "")), **_sensor(task, runtime)
     )
 
 
-def _s3_prefix_not_empty(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
-    return S3PrefixNotEmptySensor(
-        s3_prefix=str(task.arguments.get("s3Prefix", "")), **_sensor(task, runtime)
+def _s3_prefix_not_empty(task: TaskSpec, runtime: PipelineRuntime) -> Call:
+    return _operator(
+        S3PrefixNotEmptySensor,
+        s3_prefix=str(task.arguments.get("s3Prefix", "")),
+        **_sensor(task, runtime),
     )
 
 
-def _shell_command_precondition(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
-    return ShellCommandPreconditionSensor(
+def _shell_command_precondition(task: TaskSpec, runtime: PipelineRuntime) -> Call:
+    return _operator(
+        ShellCommandPreconditionSensor,
         command=str(task.arguments.get("command", "")),
         script_uri=_text(task.arguments.get("scriptUri")),
         script_argument=_arguments(task.arguments.get("scriptArgument")),
@@ -250,23 +275,31 @@ def _shell_command_precondition(task: TaskSpec, runtime: PipelineRuntime) -> Bas
     )
 
 
-def _dynamodb_table_exists(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
-    return DynamoDBTableExistsSensor(
-        table_name=str(task.arguments.get("tableName", "")), **_sensor(task, runtime)
+def _dynamodb_table_exists(task: TaskSpec, runtime: PipelineRuntime) -> Call:
+    return _operator(
+        DynamoDBTableExistsSensor,
+        table_name=str(task.arguments.get("tableName", "")),
+        **_sensor(task, runtime),
     )
 
 
-def _dynamodb_data_exists(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
-    return DynamoDBDataExistsSensor(
-        table_name=str(task.arguments.get("tableName", "")), **_sensor(task, runtime)
+def _dynamodb_data_exists(task: TaskSpec, runtime: PipelineRuntime) -> Call:
+    return _operator(
+        DynamoDBDataExistsSensor,
+        table_name=str(task.arguments.get("tableName", "")),
+        **_sensor(task, runtime),
     )
 
 
-def _exists(task: TaskSpec, runtime: PipelineRuntime) -> BaseOperator:
-    return ExistsSensor(**_sensor(task, runtime))
+def _exists(task: TaskSpec, runtime: PipelineRuntime) -> Call:
+    return _operator(ExistsSensor, **_sensor(task, runtime))
 
 
-OPERATORS: Mapping[str, Callable[[TaskSpec, PipelineRuntime], BaseOperator]] = {
+def _operator(cls: type[BaseOperator], **kwargs: Any) -> Call:
+    return Call(cls, kwargs)
+
+
+OPERATORS: Mapping[str, Callable[[TaskSpec, PipelineRuntime], Call]] = {
     "ShellCommandActivity": _shell_command_activity,
     "SqlActivity": _sql_activity,
     "CopyActivity": _copy_activity,
@@ -289,7 +322,7 @@ OPERATORS: Mapping[str, Callable[[TaskSpec, PipelineRuntime], BaseOperator]] = {
 """Plan kind → operator builder: one Data Pipeline type, one operator or sensor."""
 
 
-def _param(spec: ParamSpec) -> Param:
+def _param(spec: ParamSpec) -> Call:
     schema: dict[str, Any] = {}
     if spec.is_array:
         schema["type"] = "array" if spec.required else ["array", "null"]
@@ -302,11 +335,11 @@ def _param(spec: ParamSpec) -> Param:
         if spec.enum:
             schema["enum"] = list(spec.enum)
     if spec.required:
-        return Param(description=spec.description, **schema)  # no default: the form asks
+        return Call(Param, {"description": spec.description, **schema})  # the form asks
     default = spec.default
     if not spec.is_array and isinstance(default, str) and spec.type in ("integer", "number"):
         default = int(default) if spec.type == "integer" else float(default)
-    return Param(default, description=spec.description, **schema)
+    return Call(Param, {"description": spec.description, **schema}, (default,))
 
 
 INVALID_TAG = "dp-airflow:invalid"
@@ -347,7 +380,8 @@ def render_invalid_dag(dag_id: str, source_file: str, diagnostics: list[str]) ->
     return dag
 
 
-def render_dag(spec: DagSpec, runtime: PipelineRuntime, catchup: bool) -> DAG:
+def describe_dag(spec: DagSpec, runtime: PipelineRuntime, catchup: bool) -> DagCall:
+    """The DAG of ``spec`` as constructor calls, the runtime standing as ``PIPELINE``."""
     arguments = dag_schedule_arguments(runtime.schedule, catchup)
     starts = [s.spec.start for s in runtime.schedule.schedules if not s.first_activation]
     start = min(starts) if starts else datetime(2000, 1, 1, tzinfo=UTC)
@@ -357,22 +391,37 @@ def render_dag(spec: DagSpec, runtime: PipelineRuntime, catchup: bool) -> DAG:
     if per_object and not runtime.schedule.ondemand:
         # Runs beyond the Default's limit are needed when an object allows more instances.
         arguments["max_active_runs"] = max(arguments["max_active_runs"], *per_object)
-    with DAG(
-        spec.dag_id,
-        start_date=start,
-        tags=list(spec.tags),
-        doc_md=spec.doc_md,
-        params={key: _param(p) for key, p in spec.params.items()},
-        default_args={"owner": "dp-airflow"},
+    kwargs = {
+        "start_date": start,
+        "tags": list(spec.tags),
+        "doc_md": spec.doc_md,
+        "params": {key: _param(p) for key, p in spec.params.items()},
+        "default_args": {"owner": "dp-airflow"},
         **arguments,
-    ) as dag:
-        tasks = {task.task_id: OPERATORS[task.kind](task, runtime) for task in spec.tasks}
-        for task in spec.tasks:
+    }
+    tasks = tuple(
+        TaskCall(
+            task.task_id,
+            OPERATORS[task.kind](task, runtime),
+            task.upstream,
+            # Runs when its activities are done, whatever their state, once the cluster
+            # started; the run's state still comes from the activities.
+            task.setup_task if task.kind == CLUSTER_TEARDOWN_KIND else None,
+        )
+        for task in spec.tasks
+    )
+    return DagCall(spec.dag_id, kwargs, tasks)
+
+
+def render_dag(spec: DagSpec, runtime: PipelineRuntime, catchup: bool) -> DAG:
+    """The Airflow DAG of a planned pipeline."""
+    described = describe_dag(spec, runtime, catchup)
+    with DAG(described.dag_id, **realize(dict(described.kwargs), runtime)) as dag:
+        tasks = {t.task_id: realize(t.call, runtime) for t in described.tasks}
+        for task in described.tasks:
             for upstream in task.upstream:
                 tasks[upstream] >> tasks[task.task_id]
-        for task in spec.tasks:
-            if task.kind == CLUSTER_TEARDOWN_KIND:
-                # Runs when its activities are done, whatever their state, once the cluster
-                # started; the run's state still comes from the activities.
-                tasks[task.task_id].as_teardown(setups=tasks[task.setup_task or ""])
+        for task in described.tasks:
+            if task.teardown_of is not None:
+                tasks[task.task_id].as_teardown(setups=tasks[task.teardown_of])
     return dag
