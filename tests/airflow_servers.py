@@ -113,6 +113,20 @@ def api_get(env: dict[str, str], path: str) -> Any:
         return json.loads(answer.read())
 
 
+def api_post(env: dict[str, str], path: str, body: dict[str, Any]) -> Any:
+    """POST JSON to a path of the running api-server's REST API."""
+    import json
+
+    request = urllib.request.Request(
+        f"{env['DP_AIRFLOW_TEST_API']}{path}",
+        json.dumps(body).encode(),
+        {"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.loads(answer.read())
+
+
 def wait_for(condition: Callable[[], Any], seconds: float, what: str) -> Any:
     """Poll ``condition`` until it returns something truthy; fail naming ``what``."""
     deadline = time.monotonic() + seconds

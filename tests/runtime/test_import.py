@@ -214,3 +214,63 @@ def test_a_second_import_needs_overwrite_and_keeps_the_folders(
     assert [p.name for p in out.iterdir()] == ["orders-daily"]
     assert _import(moto_server, out, "--pipeline-id", "df-0000000000000000000") == 1
     assert "FAILED df-0000000000000000000" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_imported_and_ejected_pipelines_run_under_the_real_scheduler(
+    account, moto_server: str, tmp_path: Path, capsys
+) -> None:
+    """The migration path end to end: import into a dags folder, report, take one pipeline
+    over as Python, and run both kinds under the DAG processor, scheduler and api-server."""
+    from tests.airflow_servers import api_get, api_post, running_airflow, wait_for
+
+    dags = tmp_path / "dags"
+    assert _import(moto_server, dags, "--pipeline-id", account["tagged"], account["params"]) == 0
+    assert _import(moto_server, dags, "--pipeline-id", account["broken"]) == 0
+    shutil.copy(LOADER, dags / LOADER.name)
+    capsys.readouterr()
+    assert main(["report", str(dags)]) == 0
+    report = capsys.readouterr().out
+    assert "orders-daily: READY (valid)" in report
+    assert "params-demo: NEEDS ACTION" in report and "broken-one: BLOCKED (broken)" in report
+    assert "give parameter *myToken a value: an Airflow Variable (params-demo__myToken)" in report
+    definition = dags / "params-demo" / "definition.json"
+    assert main(["eject", "--out", str(dags / "params_demo.py"), str(definition)]) == 0
+    shutil.rmtree(dags / "params-demo")  # the Python file takes the pipeline over
+    extra = {
+        "AIRFLOW_VAR_PARAMS-DEMO__MYTOKEN": "tok-from-variable"
+    }  # Variable params-demo__myToken
+    with running_airflow(tmp_path / "home", dags, extra) as env:
+
+        def dag_ids() -> set[str]:
+            listed = {d["dag_id"] for d in api_get(env, "/api/v2/dags?limit=100")["dags"]}
+            return listed if {"orders-daily", "params-demo", "broken-one"} <= listed else set()
+
+        wait_for(dag_ids, 180, "the imported and ejected DAGs are parsed")
+        runs = {
+            dag_id: api_post(env, f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None})
+            for dag_id in ("orders-daily", "params-demo")
+        }
+
+        def states() -> dict[str, str] | None:
+            found = {
+                dag_id: api_get(env, f"/api/v2/dags/{dag_id}/dagRuns/{run['dag_run_id']}")["state"]
+                for dag_id, run in runs.items()
+            }
+            return found if all(s in ("success", "failed") for s in found.values()) else None
+
+        assert wait_for(states, 240, "both runs finish") == {
+            "orders-daily": "success",
+            "params-demo": "success",
+        }
+        run_id = runs["params-demo"]["dag_run_id"]
+        log = api_get(
+            env,
+            f"/api/v2/dags/params-demo/dagRuns/{run_id}/taskInstances/Say/logs/1?full_content=true",
+        )
+        text = json.dumps(log)
+        assert "moon ***" in text and "tok-from-variable" not in text  # the secret is masked
+        details = api_get(env, "/api/v2/dags/orders-daily/details")
+        assert "## Migration report: orders-daily" in details["doc_md"]
+        broken = api_get(env, "/api/v2/dags/broken-one")
+        assert "dp-airflow:invalid" in [t["name"] for t in broken["tags"]]
