@@ -26,6 +26,8 @@ DEFINITION_SUFFIXES = (".json", ".yaml", ".yml", ".template")
 FOLDER_DEFINITION = "definition.json"
 FOLDER_PARAMETERS = "parameters.json"
 FOLDER_VALUES = "values.json"
+FOLDER_RECORD = "pipeline.json"
+"""What ``dp-airflow import`` records about the pipeline (not read by the loader)."""
 COMPANION_SUFFIXES = (".parameters.json", ".values.json")
 _MARKER = re.compile(
     rb"""(["']?(?:objects|pipelineObjects)["']?\s*:)|AWS::DataPipeline::Pipeline"""

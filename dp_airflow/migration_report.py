@@ -17,6 +17,7 @@ from typing import Any
 
 from dp_airflow.discovery import (
     FOLDER_DEFINITION,
+    FOLDER_RECORD,
     Discovery,
     PipelineSource,
     companions_beside,
@@ -141,6 +142,7 @@ def _pipeline(view: PipelineView) -> PipelineReport:
             result.actions.append(f"fix: {why}")
     result.actions += _parameter_actions(view)
     result.actions += _object_actions(view, result)
+    result.actions += _secrets_not_imported(view)
     for d in view.diagnostics:
         if d["code"] == "emr-retired":
             result.actions.append(f"{d['object_id']}.{d['field']}: {d['message']}")
@@ -185,6 +187,28 @@ def _object_actions(view: PipelineView, result: PipelineReport) -> list[str]:
         if any(b["operator"] == "UnsupportedObjectOperator" for b in obj.became):
             actions.append(f"{obj.id} ({obj.type}) is not run by dp-airflow: rewrite it")
             result.verdict = "blocked"
+    return actions
+
+
+def _secrets_not_imported(view: PipelineView) -> list[str]:
+    """Literal ``*`` field values ``dp-airflow import`` left out (its ``pipeline.json``)."""
+    record = Path(view.file).parent / FOLDER_RECORD
+    if Path(view.file).name != FOLDER_DEFINITION or not record.is_file():
+        return []
+    try:
+        left_out = json.loads(record.read_text()).get("secretsNotWritten") or []
+    except (OSError, ValueError):
+        return []
+    actions = []
+    for name in left_out:
+        object_id, _, key = str(name).partition(".")
+        if not key:
+            continue  # a parameter: named by the parameter actions
+        actions.append(
+            f"{name} was not imported (a secret): for a database, give it in the Airflow "
+            f"connection {view.dag_id}__{object_id}; otherwise write it as #{{*myParameter}} "
+            f"and give that parameter an Airflow Variable"
+        )
     return actions
 
 

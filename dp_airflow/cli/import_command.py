@@ -144,7 +144,7 @@ def _import_one(
 ) -> Imported:
     import botocore.exceptions
 
-    from dp_airflow.discovery import FOLDER_DEFINITION, FOLDER_VALUES
+    from dp_airflow.discovery import FOLDER_DEFINITION, FOLDER_RECORD, FOLDER_VALUES
 
     pipeline_id, name = description["pipelineId"], description.get("name", "")
     result = Imported(pipeline_id, name)
@@ -170,7 +170,7 @@ def _import_one(
         (folder / FOLDER_VALUES).unlink(missing_ok=True)
     fields = {f["key"]: f.get("stringValue") for f in description.get("fields", [])}
     _write(
-        folder / "pipeline.json",
+        folder / FOLDER_RECORD,
         {
             "pipelineId": pipeline_id,
             "name": name,
@@ -195,10 +195,12 @@ def _import_one(
 def _owner(folder: Path) -> str | None:
     """The pipeline id a folder was imported from: None when there is no folder, ``""`` for a
     folder that is not an import."""
+    from dp_airflow.discovery import FOLDER_RECORD
+
     if not folder.exists():
         return None
     try:
-        return str(json.loads((folder / "pipeline.json").read_text()).get("pipelineId", ""))
+        return str(json.loads((folder / FOLDER_RECORD).read_text()).get("pipelineId", ""))
     except (OSError, ValueError):
         return ""
 

@@ -192,6 +192,12 @@ def test_import_writes_pipeline_folders_the_loader_reads(
     for path in out.rglob("*"):
         if path.is_file():
             assert "secret" not in path.read_text().replace("secretsNotWritten", ""), path
+    capsys.readouterr()
+    assert main(["report", str(params)]) == 0
+    assert (
+        "action: Db.*password was not imported (a secret): for a database, give it in the "
+        "Airflow connection params-demo__Db"
+    ) in capsys.readouterr().out
     # Dropped into a dags folder, the imports load; the broken one as its stand-in.
     from airflow.dag_processing.dagbag import DagBag
 
