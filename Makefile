@@ -26,13 +26,14 @@ typecheck: .venv/.synced
 pytest: .venv/.synced debian-packages
 	$(PY) -m pytest -q -p no:cacheprovider
 
-# The SQL tests start a throwaway PostgreSQL cluster and MariaDB server from Debian's binaries
-# (tests/servers.py; the packages' own services are not used); the UI test reads pages in
-# Debian's headless Chromium (tests/browser.py).
+# The SQL tests start a throwaway PostgreSQL cluster and MariaDB server from Debian's binaries,
+# the Celery test a Redis server (tests/servers.py; the packages' own services are not used);
+# the UI test reads pages in Debian's headless Chromium (tests/browser.py).
 debian-packages:
-	@(ls /usr/lib/postgresql/*/bin/initdb && ls /usr/sbin/mariadbd && ls /usr/bin/chromium) \
-		>/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq postgresql mariadb-server chromium >/dev/null)
+	@(ls /usr/lib/postgresql/*/bin/initdb && ls /usr/sbin/mariadbd && ls /usr/bin/chromium \
+		&& ls /usr/bin/redis-server) >/dev/null 2>&1 || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql mariadb-server \
+		chromium redis-server >/dev/null)
 
 run: .venv/.synced
 	$(PY) examples/run_local.py

@@ -6,6 +6,8 @@ and is stopped when the context exits.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
 import signal
@@ -53,9 +55,16 @@ def airflow_env(home: Path, dags: Path, port: int) -> dict[str, str]:
 
 @contextmanager
 def running_airflow(
-    home: Path, dags: Path, extra_env: dict[str, str] | None = None
+    home: Path,
+    dags: Path,
+    extra_env: dict[str, str] | None = None,
+    workers: dict[str, str] | None = None,
 ) -> Iterator[dict[str, str]]:
-    """Migrate the DB, start the four components, yield the environment, stop them."""
+    """Migrate the DB, start the four components, yield the environment, stop them.
+
+    ``workers`` (name → comma-separated queues) adds an ``airflow celery worker`` each, whose
+    task instances report ``name`` as their hostname; their process ids are in the yielded
+    environment as ``DP_AIRFLOW_TEST_WORKERS`` (JSON)."""
     airflow = shutil.which("airflow", path=str(Path(sys.executable).parent))
     assert airflow is not None, "airflow is not installed in the test environment"
     port = free_port()
@@ -68,27 +77,59 @@ def running_airflow(
         "scheduler": [airflow, "scheduler", "--skip-serve-logs"],
         "triggerer": [airflow, "triggerer", "--skip-serve-logs"],
     }
+    worker_env = {
+        name: {
+            **env,
+            "DP_AIRFLOW_TEST_WORKER": name,
+            "AIRFLOW__CORE__HOSTNAME_CALLABLE": "tests.worker_identity.hostname",
+            "PYTHONPATH": str(Path(__file__).parents[1]),
+        }
+        for name in workers or {}
+    }
+    for name, queues in (workers or {}).items():
+        commands[name] = [
+            airflow,
+            "celery",
+            "worker",
+            "--queues",
+            queues,
+            "--concurrency",
+            "2",
+            "--celery-hostname",
+            f"{name}@%h",
+            "--skip-serve-logs",
+            "--without-mingle",
+            "--without-gossip",
+        ]
+    started: dict[str, int] = {}
     try:
         for name, command in commands.items():
             log = (home / f"{name}.log").open("wb")
-            processes.append(
-                subprocess.Popen(
-                    command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-                )
+            process = subprocess.Popen(
+                command,
+                env=worker_env.get(name, env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
+            processes.append(process)
+            started[name] = process.pid
         _wait_for_api(port, processes)
         env["DP_AIRFLOW_TEST_API"] = f"http://127.0.0.1:{port}"
+        env["DP_AIRFLOW_TEST_WORKERS"] = json.dumps({n: started[n] for n in workers or {}})
         yield env
     finally:
         for process in processes:
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + 30
         for process in processes:
             try:
                 process.wait(timeout=max(1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
 
 

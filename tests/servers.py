@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -138,3 +139,39 @@ def _mariadb_setup(sock: pathlib.Path, process: subprocess.Popen[bytes]) -> None
         cursor.execute("GRANT ALL ON *.* TO 'dp'@'%'")
     admin.commit()
     admin.close()
+
+
+class MissingRedis(RuntimeError):
+    """Debian's Redis server is not installed."""
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A throwaway Redis server on a free port of 127.0.0.1, no persistence; its URL."""
+    binary = shutil.which("redis-server", path="/usr/bin:/usr/sbin")
+    if binary is None:
+        raise MissingRedis("redis-server missing: `make test` installs Debian's redis-server")
+    root = pathlib.Path(tempfile.mkdtemp(prefix="dp-airflow-redis-"))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        cwd=root,
+        stdout=(root / "redis.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        for _ in range(100):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            process.poll()
+            if process.returncode is not None:
+                raise RuntimeError(f"redis-server exited: {(root / 'redis.log').read_text()}")
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(root, ignore_errors=True)
