@@ -121,6 +121,7 @@ def _translate(source: PipelineSource, budget: float) -> Outcome:
 
 
 def _dags_of(source: PipelineSource, outcome: Outcome, catchup: bool) -> Iterator[DAG]:
+    from dp_airflow.runtime.compat import check_cycle
     from dp_airflow.translate.render import render_dag
 
     if isinstance(outcome, Broken):
@@ -136,7 +137,7 @@ def _dags_of(source: PipelineSource, outcome: Outcome, catchup: bool) -> Iterato
             # What DagBag checks before bagging: a failure there would be an import error of
             # the loader file, so it is checked here, per pipeline.
             dag.validate()  # type: ignore[no-untyped-call]
-            dag.check_cycle()
+            check_cycle(dag)
         except Exception as exc:
             log.exception("dp-airflow: cannot build the DAG of %s", source.definition)
             message = (

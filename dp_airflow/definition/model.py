@@ -197,9 +197,15 @@ def field_specs(cls: type[ObjectModel]) -> Mapping[str, FieldSpec]:
         slot = _find_slot(info.annotation, info.metadata)
         if slot is None:
             continue
-        name = info.alias or attribute
+        # Pydantic before 2.12 leaves ``alias`` unset until a deferred model is built.
+        name = info.alias or _alias(cls, attribute)
         out[name] = FieldSpec(name, attribute, slot, info.is_required())
     return out
+
+
+def _alias(cls: type[ObjectModel], attribute: str) -> str:
+    generator = cls.model_config.get("alias_generator")
+    return generator(attribute) if callable(generator) else attribute
 
 
 def _find_slot(annotation: object, metadata: list[Any]) -> Slot | None:

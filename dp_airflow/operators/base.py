@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from dp_airflow.expressions.evaluate import render, render_values
 from dp_airflow.runtime.attempt_fields import attempt_fields
+from dp_airflow.runtime.compat import AirflowFailException, AirflowSkipException
 from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
 from dp_airflow.schedule.model import Instance
 

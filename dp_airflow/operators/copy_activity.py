@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowFailException
-
 from dp_airflow.operators.base import DataPipelineOperator
 from dp_airflow.operators.s3_streams import (
     encryption_args,
@@ -23,6 +21,7 @@ from dp_airflow.operators.s3_streams import (
 )
 from dp_airflow.operators.sql_activity import DatabaseAccess
 from dp_airflow.operators.staging import directory_prefix
+from dp_airflow.runtime.compat import AirflowFailException
 from dp_airflow.schedule.model import Instance
 from dp_airflow.sql.databases import (
     DatabaseError,

@@ -14,8 +14,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowFailException
-
 from dp_airflow.emr.dynamodb_tools import ToolStep, from_tool_json, parse_tool_step, to_tool_json
 from dp_airflow.operators.base import DataPipelineOperator
 from dp_airflow.operators.dynamodb_client import dynamodb_client
@@ -26,6 +24,7 @@ from dp_airflow.operators.s3_streams import (
     s3_text_output,
 )
 from dp_airflow.operators.staging import directory_prefix
+from dp_airflow.runtime.compat import AirflowFailException
 from dp_airflow.schedule.model import Instance
 
 BATCH = 25

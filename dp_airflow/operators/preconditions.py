@@ -149,7 +149,7 @@ class ExistsSensor(DatabaseAccess, EvaluatedFields, BaseSensorOperator):
         self.aws_conn_id = aws_conn_id
 
     def poke(self, context: Any) -> bool:
-        from airflow.sdk.exceptions import AirflowFailException
+        from dp_airflow.runtime.compat import AirflowFailException
 
         instance = self.skip_unless_scheduled()
         node = self.pipeline.objects.get(self.consumer or "")

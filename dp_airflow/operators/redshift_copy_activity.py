@@ -20,10 +20,9 @@ import io
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
-
 from dp_airflow.operators.copy_activity import CopyActivityOperator
 from dp_airflow.operators.s3_streams import list_objects, read_text
+from dp_airflow.runtime.compat import AirflowException, AirflowFailException
 from dp_airflow.schedule.model import Instance
 from dp_airflow.sql.databases import DatabaseError, DatabaseTarget, connect, table_exists
 from dp_airflow.sql.merge import MergeError, copy_options, merge_statements, quote_table

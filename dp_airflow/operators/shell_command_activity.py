@@ -7,11 +7,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowException
-
 from dp_airflow.operators.base import DataPipelineOperator
 from dp_airflow.operators.s3_streams import encrypts
 from dp_airflow.operators.shell import ShellRunner
+from dp_airflow.runtime.compat import AirflowException
 from dp_airflow.schedule.model import Instance
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
-
 from dp_airflow.operators.base import DataPipelineOperator
+from dp_airflow.runtime.compat import AirflowException, AirflowFailException
 from dp_airflow.schedule.model import Instance
 from dp_airflow.sql.databases import DatabaseError, DatabaseTarget, connect, resolve_database
 from dp_airflow.sql.script import ScriptError, Statement, statements

@@ -27,6 +27,13 @@ from dp_airflow.definition.slots import parse_datetime, parse_period
 from dp_airflow.schedule.model import Instance, RunAt, ScheduleSpec
 from dp_airflow.schedule.pipeline import NamedSchedule, PipelineSchedule
 
+_NO_PARTITION: dict[str, Any] = (
+    {"partition_date": None, "partition_key": None}
+    if "partition_key" in getattr(DagRunInfo, "_fields", ())
+    else {}
+)
+"""Airflow 3.2 added these fields to DagRunInfo without defaults (3.3 gives them defaults)."""
+
 
 def _aware(moment: datetime) -> pendulum.DateTime:
     return pendulum.instance(moment.astimezone(UTC))
@@ -129,6 +136,7 @@ class DataPipelineTimetable(Timetable):
             data_interval=DataInterval(
                 _aware(chosen.scheduled_start), _aware(chosen.scheduled_end)
             ),
+            **_NO_PARTITION,
         )
 
     def _next_instance(

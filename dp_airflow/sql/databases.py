@@ -107,8 +107,7 @@ def resolve_database(
 
 
 def _airflow_connection(dag_id: str, object_id: str) -> DatabaseTarget | None:
-    from airflow.sdk import BaseHook
-    from airflow.sdk.exceptions import AirflowNotFoundException
+    from dp_airflow.runtime.compat import AirflowNotFoundException, BaseHook
 
     for conn_id in (f"{dag_id}__{object_id}", object_id):
         try:

@@ -12,8 +12,14 @@ from typing import Any
 
 from airflow.providers.amazon.aws.operators.emr import EmrTerminateJobFlowOperator
 from airflow.sdk import DAG, BaseOperator, Param
-from airflow.sdk.definitions.callback import AsyncCallback
-from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
+
+try:  # deadline alerts came with Airflow 3.1; on 3.0 late alarms are not sent (docs say so)
+    from airflow.sdk.definitions.callback import AsyncCallback
+    from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
+except ImportError:  # pragma: no cover - exercised by the Airflow 3.0 smoke run
+    DEADLINES = False
+else:
+    DEADLINES = True
 
 from dp_airflow.notifiers.late_action import notify_late
 from dp_airflow.notifiers.sns_alarm import SnsAlarmNotifier
@@ -44,6 +50,10 @@ from dp_airflow.translate.plan import (
     TaskSpec,
 )
 
+NO_DEADLINES = (
+    "**Late alarms are not sent**: `onLateAction` SnsAlarms are Airflow deadline alerts, which "
+    "need Airflow 3.1 or later."
+)
 SENSOR_TIMEOUT = timedelta(days=7)
 """Without ``preconditionTimeout`` a precondition waits this long (Airflow's own default)."""
 
@@ -72,41 +82,42 @@ def _type_of(object_id: str, runtime: PipelineRuntime) -> str | None:
     return obj.type if obj is not None else None
 
 
-def _late_alerts(spec: DagSpec, runtime: PipelineRuntime) -> list[Call]:
-    """``onLateAction`` SnsAlarms: a deadline alert per late-checked object, measured from the
-    run's logical date (its scheduled start); it fires while the run is unfinished then."""
-    alerts = []
-    for task in spec.tasks:
-        if task.late_after_seconds is None:
-            continue
-        for action in task.on_late:
-            if _type_of(action, runtime) != "SnsAlarm":
-                continue
-            callback = Call(
-                AsyncCallback,
-                {
-                    "kwargs": {
-                        "definition": spec.source_file,
-                        "source_dag_id": spec.source_dag_id,
-                        "dag_id": spec.dag_id,
-                        "alarm_id": action,
-                        "node_id": task.object_id,
-                    }
-                },
-                (notify_late,),
-            )
-            alerts.append(
-                Call(
-                    DeadlineAlert,
-                    {
-                        "reference": Attribute(DeadlineReference, "DAGRUN_LOGICAL_DATE"),
-                        "interval": timedelta(seconds=task.late_after_seconds),
-                        "callback": callback,
-                        "name": f"{task.object_id} late ({action})",
-                    },
-                )
-            )
-    return alerts
+def _late_alarms(spec: DagSpec, runtime: PipelineRuntime) -> list[tuple[TaskSpec, str]]:
+    """(late-checked task, its ``onLateAction`` SnsAlarm) pairs."""
+    return [
+        (task, action)
+        for task in spec.tasks
+        if task.late_after_seconds is not None
+        for action in task.on_late
+        if _type_of(action, runtime) == "SnsAlarm"
+    ]
+
+
+def _late_alert(spec: DagSpec, task: TaskSpec, action: str) -> Call:
+    """A deadline alert measured from the run's logical date (its scheduled start); it fires
+    while the run is unfinished then."""
+    callback = Call(
+        AsyncCallback,
+        {
+            "kwargs": {
+                "definition": spec.source_file,
+                "source_dag_id": spec.source_dag_id,
+                "dag_id": spec.dag_id,
+                "alarm_id": action,
+                "node_id": task.object_id,
+            }
+        },
+        (notify_late,),
+    )
+    return Call(
+        DeadlineAlert,
+        {
+            "reference": Attribute(DeadlineReference, "DAGRUN_LOGICAL_DATE"),
+            "interval": timedelta(seconds=task.late_after_seconds or 0),
+            "callback": callback,
+            "name": f"{task.object_id} late ({action})",
+        },
+    )
 
 
 def _alarms(
@@ -385,8 +396,12 @@ def describe_dag(spec: DagSpec, runtime: PipelineRuntime, catchup: bool) -> DagC
     arguments = dag_schedule_arguments(runtime.schedule, catchup)
     starts = [s.spec.start for s in runtime.schedule.schedules if not s.first_activation]
     start = min(starts) if starts else datetime(2000, 1, 1, tzinfo=UTC)
-    if alerts := _late_alerts(spec, runtime):
-        arguments["deadline"] = alerts
+    doc = spec.doc_md
+    if late := _late_alarms(spec, runtime):
+        if DEADLINES:
+            arguments["deadline"] = [_late_alert(spec, task, action) for task, action in late]
+        else:
+            doc += f"\n\n{NO_DEADLINES}"
     per_object = [t.max_active for t in spec.tasks if t.max_active is not None]
     if per_object and not runtime.schedule.ondemand:
         # Runs beyond the Default's limit are needed when an object allows more instances.
@@ -394,7 +409,7 @@ def describe_dag(spec: DagSpec, runtime: PipelineRuntime, catchup: bool) -> DagC
     kwargs = {
         "start_date": start,
         "tags": list(spec.tags),
-        "doc_md": spec.doc_md,
+        "doc_md": doc,
         "params": {key: _param(p) for key, p in spec.params.items()},
         "default_args": {"owner": "dp-airflow"},
         **arguments,
