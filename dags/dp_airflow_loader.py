@@ -1,7 +1,9 @@
 """Airflow DAG loader for AWS Data Pipeline definitions (dp-airflow).
 
-Copy this file into your Airflow dags folder: every Data Pipeline definition (``*.json``) beside
-it becomes a DAG. Broken definitions are listed in Airflow's import errors under this file.
+Copy this file into your Airflow dags folder: every Data Pipeline definition beside it or in its
+subfolders (``*.json``, ``*.yaml``, ``*.template``, pipeline folders) becomes a DAG. A definition
+that cannot be loaded becomes a DAG of the same id tagged ``dp-airflow:invalid`` whose docs list
+its errors; the other pipelines are not affected.
 """
 
 from dp_airflow.loader import load_pipelines

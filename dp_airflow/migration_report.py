@@ -92,6 +92,8 @@ class PipelineReport:
     actions: list[str] = field(default_factory=list)
     verdict: str = "ready"
     """``ready``, ``needs action`` or ``blocked``."""
+    notes: list[str] = field(default_factory=list)
+    """What to know that needs no action everywhere (the queues workers must serve)."""
 
     def to_json(self) -> dict[str, Any]:
         counts = Counter(f["treatment"] for o in self.view.objects for f in o.fields)
@@ -99,6 +101,7 @@ class PipelineReport:
             **self.view.summary(),
             "verdict": self.verdict,
             "actions": self.actions,
+            "notes": self.notes,
             "rendered": self.view.rendered,
             "fields": dict(counts),
             "objects": [
@@ -148,6 +151,13 @@ def _pipeline(view: PipelineView) -> PipelineReport:
             result.actions.append(f"{d['object_id']}.{d['field']}: {d['message']}")
     if tools := _tools(view):
         result.actions.append("workers need these commands: " + ", ".join(sorted(tools)))
+    if queues := sorted({b["queue"] for o in view.objects for b in o.became} - {"default"}):
+        names = ",".join(queues)
+        result.notes.append(
+            f"workerGroup queues {names}: under the CeleryExecutor a worker must serve them "
+            f"(airflow celery worker --queues {names},default) or their tasks stay queued; "
+            "the LocalExecutor runs every queue"
+        )
     if view.state == "broken":
         result.verdict = "blocked"
     elif result.actions and result.verdict == "ready":
@@ -266,6 +276,7 @@ def _text(reports: list[PipelineReport]) -> str:
                 if f["treatment"] != "native":
                     lines.append(f"    {obj.id}.{f['name']}: {f['treatment']}: {f['reason']}")
         lines += [f"  action: {a}" for a in r.actions]
+        lines += [f"  note: {n}" for n in r.notes]
         if r.view.state == "broken":
             lines += [f"  | {line}" for d in r.view.rendered for line in d.splitlines()]
     s = summary(reports)
@@ -299,6 +310,7 @@ def pipeline_markdown(r: PipelineReport, heading: str = "##") -> list[str]:
     """One pipeline's report in Markdown: the report's section and the DAG's docs."""
     out = [f"{heading} Migration report: {r.view.dag_id}", "", f"`{r.view.file}`: **{r.verdict}**"]
     out += ["", *(f"- {a}" for a in r.actions)] if r.actions else []
+    out += ["", *(f"- note: {n}" for n in r.notes)] if r.notes else []
     if r.view.state == "broken" and r.view.rendered:
         out += ["", "```", *r.view.rendered, "```"]
     out += ["", "| object | field | treatment | what dp-airflow does |", "|---|---|---|---|"]
@@ -333,6 +345,10 @@ def _html(reports: list[PipelineReport]) -> str:
     parts.append("</table>")
     for r in reports:
         parts.append(f"<h2 id='{html.escape(r.view.dag_id)}'>{html.escape(r.view.dag_id)}</h2>")
+        parts.append(f"<p><code>{html.escape(r.view.file)}</code>: <b>{r.verdict}</b></p>")
+        items = [*r.actions, *(f"note: {n}" for n in r.notes)]
+        if items:
+            parts.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
         if r.view.rendered:
             parts.append(f"<pre>{html.escape(chr(10).join(r.view.rendered))}</pre>")
         parts.append(

@@ -3,7 +3,8 @@
 Starts a moto server (127.0.0.1:5055) seeded with the buckets, objects and SNS topic the examples
 use, then Airflow's api-server, scheduler, dag-processor and triggerer on 127.0.0.1:8080 with
 SQLite in ``.airflow/``, triggers one run of each example, and stops everything on Ctrl-C.
-Ports can be changed with DP_AIRFLOW_PORT and DP_AIRFLOW_MOTO_PORT.
+Ports can be changed with DP_AIRFLOW_PORT and DP_AIRFLOW_MOTO_PORT. ``--seed-only`` only seeds
+the moto server at DP_AIRFLOW_MOTO_URL (the docker-compose set-up's examples-seed service).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ BIN = Path(sys.executable).parent
 PORT = int(os.environ.get("DP_AIRFLOW_PORT", "8080"))
 MOTO_PORT = int(os.environ.get("DP_AIRFLOW_MOTO_PORT", "5055"))
 API = f"http://127.0.0.1:{PORT}"
-MOTO = f"http://127.0.0.1:{MOTO_PORT}"
+MOTO = os.environ.get("DP_AIRFLOW_MOTO_URL", f"http://127.0.0.1:{MOTO_PORT}")
 LOGIN = ("admin", "admin")
 
 
@@ -182,6 +183,10 @@ def trigger_examples() -> None:
 
 
 def main() -> None:
+    if "--seed-only" in sys.argv:  # docker/docker-compose.yaml: seed a moto started elsewhere
+        wait_for(f"{MOTO}/moto-api/")
+        seed()
+        return
     prepare()
     env = environment()
     processes: list[subprocess.Popen[bytes]] = []

@@ -439,6 +439,10 @@ def test_report_gives_verdicts_actions_and_field_treatments(
     assert "action: give parameter *myToken a value: an Airflow Variable (hello__myToken)" in text
     assert "good: READY (valid)" in text and "bad: BLOCKED (broken)" in text
     assert "3 pipeline(s): 1 blocked, 1 needs action, 1 ready" in text
+    assert (
+        "note: workerGroup queues wg: under the CeleryExecutor a worker must serve them "
+        "(airflow celery worker --queues wg,default)"
+    ) in text
     assert main(["report", "--format", "json", *paths]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["summary"]["verdicts"] == {"needs action": 1, "ready": 1, "blocked": 1}

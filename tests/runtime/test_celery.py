@@ -36,6 +36,14 @@ def _definition(out: Path, topic: str) -> dict:
             shell("A", f"echo a > {out}/a.txt", workerGroup="group-a", onSuccess={"ref": "Ok"}),
             shell("B", f"echo b > {out}/b.txt", workerGroup="group-b"),
             shell("C", f"echo c > {out}/c.txt", runsOn={"ref": "Anywhere"}),
+            # No worker serves group-c: it waits queued until Airflow gives up on it.
+            shell(
+                "Orphan",
+                f"echo o > {out}/o.txt",
+                workerGroup="group-c",
+                maximumRetries="0",
+                onFail={"ref": "Failed"},
+            ),
             # Killed with its worker: it writes its output whole at the end, or not at all.
             shell(
                 "Slow",
@@ -92,6 +100,9 @@ def test_worker_groups_run_on_the_celery_workers_serving_their_queues(
             "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://postgres@127.0.0.1:{postgres['port']}/postgres",
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
+            "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "20",
+            "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL": "5",
+            "AIRFLOW__SCHEDULER__NUM_STUCK_IN_QUEUED_RETRIES": "0",
             "AIRFLOW_CONN_AWS_DEFAULT": os.environ["AIRFLOW_CONN_AWS_DEFAULT"],
         }
         with running_airflow(tmp_path / "home", dags, extra, workers=WORKERS) as env:
@@ -125,10 +136,11 @@ def test_worker_groups_run_on_the_celery_workers_serving_their_queues(
             )
             table = instances()
         print("activity  workerGroup  queue     worker    state")
-        for task_id in ("A", "B", "C", "Slow"):
+        for task_id in ("A", "B", "C", "Slow", "Orphan"):
             ti = table[task_id]
-            group = {"A": "group-a", "B": "group-b"}.get(task_id, "(none)")
-            print(f"{task_id:<9} {group:<12} {ti['queue']:<9} {ti['hostname']:<9} {ti['state']}")
+            group = {"A": "group-a", "B": "group-b", "Orphan": "group-c"}.get(task_id, "(none)")
+            host = ti["hostname"] or "(none)"
+            print(f"{task_id:<9} {group:<12} {ti['queue']:<9} {host:<9} {ti['state']}")
     finally:
         broker.__exit__(None, None, None)
     assert final["state"] == "failed"
@@ -144,11 +156,16 @@ def test_worker_groups_run_on_the_celery_workers_serving_their_queues(
     )
     assert table["C"]["queue"] == "default" and table["C"]["state"] == "success"
     assert table["Slow"]["queue"] == "default" and table["Slow"]["state"] == "failed"
+    assert (table["Orphan"]["queue"], table["Orphan"]["hostname"], table["Orphan"]["state"]) == (
+        "group-c",
+        "",
+        "failed",
+    )
     assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt", "c.txt"]  # nothing half
     subjects: list[str] = []
     deadline = time.monotonic() + 60
     sqs = aws("sqs")
-    while time.monotonic() < deadline and len(subjects) < 2:
+    while time.monotonic() < deadline and len(subjects) < 3:
         received = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)
         subjects += [json.loads(m["Body"])["Subject"] for m in received.get("Messages", [])]
-    assert sorted(s.split("_")[0] for s in subjects) == ["@A", "@Slow"], subjects
+    assert sorted(s.split("_")[0] for s in subjects) == ["@A", "@Orphan", "@Slow"], subjects
