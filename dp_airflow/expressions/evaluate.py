@@ -1,4 +1,5 @@
-"""Evaluate compiled expressions against a scope. No Python ``eval``: a visitor over the tree.
+"""Evaluate compiled expressions against a scope. No Python ``eval``: a visitor over the tree,
+and for whole field values (``render``) closures built once per distinct value.
 
 Lists (multi-valued fields, array parameters) map element-wise through operators and functions,
 and a field value holding one list-valued expression becomes one value per element. Results are
@@ -7,6 +8,7 @@ bounded (text length, list length, integer size) so no definition can exhaust a 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from datetime import datetime
@@ -24,6 +26,7 @@ from dp_airflow.expressions.functions import (
     STRING,
     FunctionFailure,
 )
+from dp_airflow.expressions.joda import PatternError, compile_pattern
 from dp_airflow.expressions.template import Expr, Template, Text, compile_template
 from dp_airflow.expressions.values import Scalar, Value, a, to_text, type_name
 
@@ -46,9 +49,92 @@ def evaluate(node: Node, scope: Scope) -> Value:
 
 def render(value: str | Template, scope: Scope) -> tuple[str, ...] | str:
     """A whole field value evaluated: a string, or one string per element for a list."""
-    template = compile_template(value) if isinstance(value, str) else value
+    return program_of(value if isinstance(value, str) else value.source)(scope)
+
+
+Program = Callable[[Scope], Value]
+
+
+@functools.lru_cache(maxsize=4096)
+def program_of(source: str) -> Callable[[Scope], tuple[str, ...] | str]:
+    """``render`` for one field value, compiled once: each expression a closure, functions and
+    their arity resolved ahead. A value whose expressions give a list takes the general path."""
+    template = compile_template(source)
     if template.is_literal:
-        return template.source
+        return lambda scope: source
+    steps = [
+        (part.text, None) if isinstance(part, Text) else ("", _compiled(part.node))
+        for part in template.parts
+    ]
+
+    def run(scope: Scope) -> tuple[str, ...] | str:
+        pieces: list[str] = []
+        for text, program in steps:
+            if program is None:
+                pieces.append(text)
+                continue
+            try:
+                result = program(scope)
+            except ExpressionAtError as exc:
+                raise exc.located(source) from None
+            if isinstance(result, tuple):
+                return _render_lists(template, scope)
+            pieces.append(result if isinstance(result, str) else to_text(result))
+        out = "".join(pieces)
+        _check_size(out, source)
+        return out
+
+    return run
+
+
+def _compiled(node: Node) -> Program:
+    """A closure evaluating ``node`` as ``_Evaluator.visit`` would, with the same errors."""
+    if isinstance(node, Literal):
+        value = node.value
+        return lambda scope: value
+    if isinstance(node, Reference):
+        return lambda scope: scope.lookup(node)
+    if isinstance(node, Call):
+        function = FUNCTIONS.get(node.name)
+        if function is not None and len(node.args) == len(function.params):
+            if node.name == "format" and (fast := _compiled_format(node)) is not None:
+                return fast
+            arguments = [_compiled(a) for a in node.args]
+            params, impl = function.params, function.impl
+
+            def call(scope: Scope) -> Value:
+                args = [argument(scope) for argument in arguments]
+                return _call_with(node, params, impl, args)
+
+            return call
+    return lambda scope: _Evaluator(scope).visit(node)
+
+
+def _compiled_format(node: Call) -> Program | None:
+    """``format(x, 'literal pattern')`` with the pattern's printers resolved once; anything but
+    a datetime for ``x`` takes the general path (lists, coercion, its errors)."""
+    pattern = node.args[1]
+    if not (isinstance(pattern, Literal) and isinstance(pattern.value, str)):
+        return None
+    try:
+        printers = compile_pattern(pattern.value)
+    except PatternError:
+        return None  # the general path reports it, pointing into the pattern
+    value_of = _compiled(node.args[0])
+    function = FUNCTIONS["format"]
+    text = pattern.value
+
+    def run(scope: Scope) -> Value:
+        value = value_of(scope)
+        if isinstance(value, datetime):
+            return "".join([printer(value) for printer in printers])
+        return _call_with(node, function.params, function.impl, [value, text])
+
+    return run
+
+
+def _render_lists(template: Template, scope: Scope) -> tuple[str, ...] | str:
+    """The general path: one list-valued expression maps the value over its elements."""
     evaluator = _Evaluator(scope)
     pieces: list[str | tuple[str, ...]] = []
     list_seen: Expr | None = None
@@ -134,36 +220,7 @@ class _Evaluator:
                 node.span.width,
             )
         args = [self.visit(a) for a in node.args]
-        list_index = next((i for i, a in enumerate(args) if isinstance(a, tuple)), None)
-        if list_index is None:
-            return self._apply(node, function.params, function.impl, args)
-        items = args[list_index]
-        assert isinstance(items, tuple)
-        return _bounded_list(
-            tuple(
-                self._apply(
-                    node,
-                    function.params,
-                    function.impl,
-                    [*args[:list_index], item, *args[list_index + 1 :]],
-                )
-                for item in items
-            ),
-            node.span,
-        )
-
-    def _apply(
-        self, node: Call, params: tuple[str, ...], impl: Callable[..., Scalar], args: list[Value]
-    ) -> Scalar:
-        converted = [
-            _coerce(arg, kind, node.name, index, node.args[index].span)
-            for index, (arg, kind) in enumerate(zip(args, params, strict=True))
-        ]
-        try:
-            result: Scalar = impl(*converted)
-        except FunctionFailure as exc:
-            raise _located_failure(node, exc) from None
-        return result
+        return _call_with(node, function.params, function.impl, args)
 
     def _binary(self, node: Binary) -> Value:
         left, right = self.visit(node.left), self.visit(node.right)
@@ -177,6 +234,36 @@ class _Evaluator:
             assert isinstance(right, tuple)
             return _bounded_list(tuple(_operate(node, left, v) for v in right), node.span)
         return _operate(node, left, right)
+
+
+def _call_with(
+    node: Call, params: tuple[str, ...], impl: Callable[..., Scalar], args: list[Value]
+) -> Value:
+    """A function applied to evaluated arguments, mapped over the one list among them."""
+    for index, items in enumerate(args):
+        if isinstance(items, tuple):
+            return _bounded_list(
+                tuple(
+                    _apply(node, params, impl, [*args[:index], item, *args[index + 1 :]])
+                    for item in items
+                ),
+                node.span,
+            )
+    return _apply(node, params, impl, args)
+
+
+def _apply(
+    node: Call, params: tuple[str, ...], impl: Callable[..., Scalar], args: list[Value]
+) -> Scalar:
+    converted = [
+        _coerce(arg, kind, node.name, index, node.args[index].span)
+        for index, (arg, kind) in enumerate(zip(args, params, strict=True))
+    ]
+    try:
+        result: Scalar = impl(*converted)
+    except FunctionFailure as exc:
+        raise _located_failure(node, exc) from None
+    return result
 
 
 def _located_failure(node: Call, failure: FunctionFailure) -> ExpressionEvalError:

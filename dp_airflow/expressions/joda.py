@@ -192,4 +192,4 @@ def compile_pattern(pattern: str) -> tuple[Printer, ...]:
 
 
 def format_datetime(dt: datetime, pattern: str) -> str:
-    return "".join(printer(dt) for printer in compile_pattern(pattern))
+    return "".join([printer(dt) for printer in compile_pattern(pattern)])

@@ -27,11 +27,12 @@ from dp_airflow.sql.databases import (
     DatabaseError,
     DatabaseTarget,
     connect,
+    copy_csv_out,
     execute_many,
     streaming_cursor,
     transaction,
 )
-from dp_airflow.sql.formats import FormatError, RecordFormat, record_format
+from dp_airflow.sql.formats import CSV, FormatError, RecordFormat, record_format
 from dp_airflow.sql.script import driver_placeholders
 
 FETCH_ROWS = 10_000
@@ -198,16 +199,19 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
         out_fmt = self._format(self.output_node, instance)
         if out_dir:
             out_key += f"part-00000.{out_fmt.extension}"
+        target = self.node_database_target(self.input_node, instance)
         connection = self._sql_node_target(self.input_node, instance)
+        client = self._client()
+        zipped = self.field_value(self.output_node, "compression", instance)
         try:
-            with streaming_cursor(connection, FETCH_ROWS) as cursor:
-                cursor.execute(query)
-                client = self._client()
-                zipped = self.field_value(self.output_node, "compression", instance)
-                with s3_text_output(
-                    client, out_bucket, out_key, zipped, encryption_args(self)
-                ) as out:
-                    count = out_fmt.write_rows(cursor, out)
+            with s3_text_output(client, out_bucket, out_key, zipped, encryption_args(self)) as out:
+                if target.engine == "postgresql" and out_fmt == CSV:
+                    # The server's own CSV, streamed: no row passes through Python.
+                    count = copy_csv_out(connection, query, out.buffer)
+                else:
+                    with streaming_cursor(connection, FETCH_ROWS) as cursor:
+                        cursor.execute(query)
+                        count = out_fmt.write_rows(cursor, out)
             connection.rollback()
         finally:
             connection.close()

@@ -249,6 +249,17 @@ def streaming_cursor(connection: Any, rows: int) -> Iterator[Any]:
         cursor.close()
 
 
+def copy_csv_out(connection: Any, query: str, out: Any) -> int:
+    """PostgreSQL's own ``COPY (query) TO STDOUT`` in CSV into the binary stream ``out``: the
+    server writes the text (NULL as an empty field, an empty string as ``""``). The rows
+    copied, or -1 when the driver does not say."""
+    statement = query.strip().rstrip(";").strip()
+    connection.set_client_encoding("UTF8")
+    with connection.cursor() as cursor:
+        cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", out)
+        return int(cursor.rowcount)
+
+
 def execute_many(cursor: Any, statement: str, rows: list[Any], page: int) -> None:
     """Insert ``rows`` with few round trips (psycopg2's ``execute_batch``; PyMySQL batches
     ``INSERT … VALUES`` in ``executemany`` itself)."""

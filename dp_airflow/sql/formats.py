@@ -55,6 +55,10 @@ class RecordFormat:
             yield [v if v != "" else None for v in row]
 
 
+CSV = RecordFormat()
+"""Plain CSV (what a node without a data format, or with a CSV one, reads and writes)."""
+
+
 def _unescape(text: str) -> str:
     return text.encode().decode("unicode_escape") if "\\" in text else text
 

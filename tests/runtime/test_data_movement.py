@@ -279,3 +279,65 @@ def test_exists_on_sql_and_dynamodb_nodes(tmp_path: Path, aws, pg: dict) -> None
         "Use": "success",
     }
     assert out.read_text() == "ran\n"
+
+
+@pytest.mark.usefixtures("airflow_db")
+@pytest.mark.parametrize("compression", ["none", "gzip"])
+def test_csv_from_postgresql_is_the_servers_own_copy_output(
+    tmp_path: Path, aws, pg: dict, compression: str
+) -> None:
+    """CSV from PostgreSQL streams ``COPY … TO STDOUT``: the server's text for every type,
+    NULL as an empty field, an empty string as ``""``; TSV still goes row by row."""
+    import gzip
+
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="exports")
+    table = f"flags_{compression}"
+    _query(pg, f"CREATE TABLE {table} (id int, flag bool, note text)")
+    _query(
+        pg,
+        f"INSERT INTO {table} VALUES (1, true, ''), (2, false, NULL), "
+        "(3, NULL, E'a \"quoted\", text\\nover two lines')",
+    )
+    objects = [
+        {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
+        _database(pg),
+        {"id": "Csv", "type": "CSV"},
+        {"id": "Tsv", "type": "TSV"},
+        {
+            "id": "Flags",
+            "type": "SqlDataNode",
+            "database": {"ref": "Db"},
+            "table": table,
+            "selectQuery": f"SELECT * FROM {table} ORDER BY id;",
+        },
+        *(
+            {
+                "id": f"Out{kind}",
+                "type": "S3DataNode",
+                "filePath": f"s3://exports/{table}.{kind.lower()}",
+                "dataFormat": {"ref": kind},
+                "compression": compression,
+            }
+            for kind in ("Csv", "Tsv")
+        ),
+        *(
+            {
+                "id": f"Export{kind}",
+                "type": "CopyActivity",
+                "input": {"ref": "Flags"},
+                "output": {"ref": f"Out{kind}"},
+                "maximumRetries": "0",
+            }
+            for kind in ("Csv", "Tsv")
+        ),
+    ]
+    run = _dag(tmp_path, {"objects": objects}).test(logical_date=AT)
+    assert set(task_states(run).values()) == {"success"}, task_states(run)
+
+    def text(kind: str) -> str:
+        body = s3.get_object(Bucket="exports", Key=f"{table}.{kind}")["Body"].read()
+        return (gzip.decompress(body) if compression == "gzip" else body).decode()
+
+    assert text("csv") == '1,t,""\n2,f,\n3,,"a ""quoted"", text\nover two lines"\n'
+    assert text("tsv").splitlines()[:2] == ["1\tTrue\t", "2\tFalse\t"]
