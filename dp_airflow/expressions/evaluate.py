@@ -26,7 +26,7 @@ from dp_airflow.expressions.functions import (
     STRING,
     FunctionFailure,
 )
-from dp_airflow.expressions.joda import PatternError, compile_pattern
+from dp_airflow.expressions.joda import PatternError, compile_format
 from dp_airflow.expressions.template import Expr, Template, Text, compile_template
 from dp_airflow.expressions.values import Scalar, Value, a, to_text, type_name
 
@@ -117,7 +117,7 @@ def _compiled_format(node: Call) -> Program | None:
     if not (isinstance(pattern, Literal) and isinstance(pattern.value, str)):
         return None
     try:
-        printers = compile_pattern(pattern.value)
+        print_pattern = compile_format(pattern.value)
     except PatternError:
         return None  # the general path reports it, pointing into the pattern
     value_of = _compiled(node.args[0])
@@ -127,7 +127,7 @@ def _compiled_format(node: Call) -> Program | None:
     def run(scope: Scope) -> Value:
         value = value_of(scope)
         if isinstance(value, datetime):
-            return "".join([printer(value) for printer in printers])
+            return print_pattern(value)
         return _call_with(node, function.params, function.impl, [value, text])
 
     return run

@@ -10,6 +10,7 @@ tuple of printers. Unknown letters raise ``PatternError`` with the offset of the
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -192,4 +193,34 @@ def compile_pattern(pattern: str) -> tuple[Printer, ...]:
 
 
 def format_datetime(dt: datetime, pattern: str) -> str:
-    return "".join([printer(dt) for printer in compile_pattern(pattern)])
+    return compile_format(pattern)(dt)
+
+
+_ATTRIBUTES = {"y": "year", "Y": "year", "M": "month", "d": "day", "H": "hour", "m": "minute"}
+_ATTRIBUTES["s"] = "second"
+"""Letters printing a datetime attribute as a zero-padded number (Python years run 1 to 9999,
+so the year of era is the year and nothing is negative)."""
+
+
+@functools.lru_cache(maxsize=512)
+def compile_format(pattern: str) -> Callable[[datetime], str]:
+    """``pattern`` as one function: a single ``%`` template over the datetime's attributes
+    when every letter allows it, else the printers joined; raises PatternError."""
+    printers = compile_pattern(pattern)
+    template: list[str] = []
+    attributes: list[str] = []
+    for token in _tokens(pattern):
+        if token.letter == "'":
+            template.append(("'" if token.text == "''" else token.text[1:]).replace("%", "%%"))
+            continue
+        count, attribute = len(token.text), _ATTRIBUTES.get(token.letter)
+        if attribute is None or (token.letter == "M" and count > 2) or token.text in ("yy", "YY"):
+            return lambda dt: "".join([printer(dt) for printer in printers])
+        template.append(f"%0{count}d")
+        attributes.append(attribute)
+    text = "".join(template)
+    if not attributes:
+        literal = text % ()
+        return lambda dt: literal
+    values = operator.attrgetter(*attributes)
+    return lambda dt: text % values(dt)
