@@ -16,6 +16,7 @@ from dp_airflow.operators.base import DataPipelineOperator
 from dp_airflow.operators.s3_streams import (
     encryption_args,
     list_objects,
+    read_binary,
     read_text,
     s3_text_output,
 )
@@ -27,6 +28,7 @@ from dp_airflow.sql.databases import (
     DatabaseError,
     DatabaseTarget,
     connect,
+    copy_csv_in,
     copy_csv_out,
     execute_many,
     streaming_cursor,
@@ -309,9 +311,19 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
             for key in keys:
                 yield from in_fmt.read_rows(read_text(client, in_bucket, key, in_zip))
 
+        engine = self.node_database_target(self.output_node, instance).engine
         connection = self._sql_node_target(self.output_node, instance)
         count = 0
         try:
+            if engine == "postgresql" and not insert and in_fmt == CSV:
+                # The server parses the CSV itself, streamed from S3; still all rows or none.
+                with transaction(connection) as cursor:
+                    for key in keys:
+                        count += copy_csv_in(
+                            cursor, table, read_binary(client, in_bucket, key, in_zip)
+                        )
+                self.log.info("%s: copied %d row(s) into %s", self.object_id, count, table)
+                return
             with transaction(connection) as cursor:  # all rows or none
                 batch: list[list[str | None]] = []
                 statement = None

@@ -120,12 +120,15 @@ def _gzip(compression: str | None) -> bool:
     return (compression or "none").strip().lower() == "gzip"
 
 
+def read_binary(client: Any, bucket: str, key: str, compression: str | None) -> Any:
+    """The object as a binary stream with ``read`` (gunzipped when the node says gzip)."""
+    body = client.get_object(Bucket=bucket, Key=key)["Body"]
+    return gzip.GzipFile(fileobj=body, mode="rb") if _gzip(compression) else body
+
+
 def read_text(client: Any, bucket: str, key: str, compression: str | None) -> Iterator[str]:
     """The object's lines, streamed (gunzipped when the node says gzip)."""
-    body = client.get_object(Bucket=bucket, Key=key)["Body"]
-    binary: Any = body
-    if _gzip(compression):
-        binary = gzip.GzipFile(fileobj=body, mode="rb")
+    binary = read_binary(client, bucket, key, compression)
     yield from io.TextIOWrapper(binary, encoding="utf-8", newline="")
 
 

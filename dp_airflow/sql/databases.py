@@ -260,6 +260,14 @@ def copy_csv_out(connection: Any, query: str, out: Any) -> int:
         return int(cursor.rowcount)
 
 
+def copy_csv_in(cursor: Any, table: str, stream: Any) -> int:
+    """PostgreSQL's own ``COPY table FROM STDIN`` in CSV from the binary ``stream``, inside the
+    cursor's transaction: an unquoted empty field is NULL, ``""`` an empty string."""
+    cursor.connection.set_client_encoding("UTF8")
+    cursor.copy_expert(f"COPY {table} FROM STDIN WITH (FORMAT csv)", stream)
+    return int(cursor.rowcount)
+
+
 def execute_many(cursor: Any, statement: str, rows: list[Any], page: int) -> None:
     """Insert ``rows`` with few round trips (psycopg2's ``execute_batch``; PyMySQL batches
     ``INSERT … VALUES`` in ``executemany`` itself)."""

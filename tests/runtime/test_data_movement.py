@@ -287,13 +287,15 @@ def test_csv_from_postgresql_is_the_servers_own_copy_output(
     tmp_path: Path, aws, pg: dict, compression: str
 ) -> None:
     """CSV from PostgreSQL streams ``COPY … TO STDOUT``: the server's text for every type,
-    NULL as an empty field, an empty string as ``""``; TSV still goes row by row."""
+    NULL as an empty field, an empty string as ``""``; TSV still goes row by row. Loaded back
+    with ``COPY … FROM STDIN``, every row comes back as it was, NULL and empty string apart."""
     import gzip
 
     s3 = aws("s3")
     s3.create_bucket(Bucket="exports")
     table = f"flags_{compression}"
     _query(pg, f"CREATE TABLE {table} (id int, flag bool, note text)")
+    _query(pg, f"CREATE TABLE {table}_back (LIKE {table})")
     _query(
         pg,
         f"INSERT INTO {table} VALUES (1, true, ''), (2, false, NULL), "
@@ -331,6 +333,15 @@ def test_csv_from_postgresql_is_the_servers_own_copy_output(
             }
             for kind in ("Csv", "Tsv")
         ),
+        {"id": "Back", "type": "SqlDataNode", "database": {"ref": "Db"}, "table": f"{table}_back"},
+        {
+            "id": "Reload",
+            "type": "CopyActivity",
+            "input": {"ref": "OutCsv"},
+            "output": {"ref": "Back"},
+            "dependsOn": {"ref": "ExportCsv"},
+            "maximumRetries": "0",
+        },
     ]
     run = _dag(tmp_path, {"objects": objects}).test(logical_date=AT)
     assert set(task_states(run).values()) == {"success"}, task_states(run)
@@ -341,3 +352,6 @@ def test_csv_from_postgresql_is_the_servers_own_copy_output(
 
     assert text("csv") == '1,t,""\n2,f,\n3,,"a ""quoted"", text\nover two lines"\n'
     assert text("tsv").splitlines()[:2] == ["1\tTrue\t", "2\tFalse\t"]
+    original = _query(pg, f"SELECT * FROM {table} ORDER BY id")
+    assert _query(pg, f"SELECT * FROM {table}_back ORDER BY id") == original
+    assert original[0][2] == "" and original[1][2] is None
