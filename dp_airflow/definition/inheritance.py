@@ -22,11 +22,17 @@ class EffectiveField:
     origin: str
     """Id of the object the field was written on."""
 
+    def __reduce__(self) -> tuple[type[EffectiveField], tuple[RawField, str]]:
+        return (EffectiveField, (self.field, self.origin))
+
 
 @dataclass(frozen=True, slots=True)
 class ResolvedObject:
     raw: RawObject
     fields: dict[str, EffectiveField]
+
+    def __reduce__(self) -> tuple[type[ResolvedObject], tuple[object, ...]]:
+        return (ResolvedObject, (self.raw, self.fields))
 
     @property
     def id(self) -> str:

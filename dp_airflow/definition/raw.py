@@ -26,6 +26,11 @@ class RawValue:
     def is_ref(self) -> bool:
         return self.ref is not None
 
+    def __reduce__(self) -> tuple[type[RawValue], tuple[str | None, str | None]]:
+        # Pickled for the parse cache, where only the value counts: the place is left out,
+        # and positional construction beats the dataclass's field-by-field __setstate__.
+        return (RawValue, (self.text, self.ref))
+
     def shown(self) -> str:
         return f"{{ref: {self.ref}}}" if self.ref is not None else repr(self.text)
 
@@ -42,6 +47,9 @@ class RawField:
     @property
     def value(self) -> RawValue:
         return self.values[0]
+
+    def __reduce__(self) -> tuple[type[RawField], tuple[object, ...]]:
+        return (RawField, (self.key, self.values, None, self.written_as_list))
 
     @property
     def is_secret(self) -> bool:
@@ -60,6 +68,9 @@ class RawObject:
             if f.key == key:
                 return f
         return None
+
+    def __reduce__(self) -> tuple[type[RawObject], tuple[object, ...]]:
+        return (RawObject, (self.id, self.name, self.fields))
 
     @property
     def type(self) -> str | None:
@@ -87,6 +98,9 @@ class RawParameter:
     def text(self, key: str) -> str | None:
         f = self.get(key)
         return f.value.text if f and f.values else None
+
+    def __reduce__(self) -> tuple[type[RawParameter], tuple[object, ...]]:
+        return (RawParameter, (self.id, self.attributes))
 
 
 @dataclass(frozen=True, slots=True)
