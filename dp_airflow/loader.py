@@ -44,7 +44,10 @@ def load_pipelines(
     found = discover(loader.parent, listed_files(loader.parent), wanted=wanted)
     for path in found.skipped:
         log.debug("dp-airflow: %s is not a Data Pipeline definition; skipped", path)
-    dags = list(build_dags(found, settings.CATCHUP if catchup is None else catchup, wanted))
+    from dp_airflow.parse_cache import collection_paused
+
+    with collection_paused():  # thousands of short-lived objects, no cycles worth a full GC
+        dags = list(build_dags(found, settings.CATCHUP if catchup is None else catchup, wanted))
     for dag in dags:
         # Airflow records the file that called DAG() (our render module); workers re-parse the
         # DAG's file before each task, so it must be this loader file.
