@@ -28,7 +28,7 @@ from dp_airflow.definition.objects.activities import (
     ShellCommandActivity,
     SqlActivity,
 )
-from dp_airflow.definition.objects.base import Category, ObjectModel
+from dp_airflow.definition.objects.base import ObjectModel
 from dp_airflow.definition.objects.data_nodes import (
     DynamoDBDataNode,
     MySqlDataNode,
@@ -284,6 +284,3 @@ class Pipeline(BaseModel):
     """Object id → instance of one of ``OBJECT_TYPES`` (a ``PipelineObject``)."""
     parameters: dict[str, Parameter] = {}
     values: dict[str, ParameterValue] = {}
-
-    def of_category(self, category: Category) -> list[ObjectModel]:
-        return [o for o in self.objects.values() if o.category is category]

@@ -115,9 +115,6 @@ class ScheduleSpec:
         # Instance i runs at boundary i (cron: its start) or i + 1 (timeseries: its end).
         return self.instance(max(0, boundary if self.run_at is RunAt.START else boundary - 1))
 
-    def first_starting_at_or_after(self, moment: datetime) -> Instance | None:
-        return self.instance(max(0, self._first_boundary_at_or_after(_plain(moment))))
-
     def instance_running_at(self, moment: datetime) -> Instance | None:
         """The instance that runs exactly at ``moment``, if any (a task's boundary check)."""
         found = self.first_running_at_or_after(moment)

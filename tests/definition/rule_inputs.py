@@ -21,8 +21,11 @@ def case_text(case: dict) -> str:
     if "text" in case:
         return case["text"]
     objects = [] if case.get("no_base") else [dict(o) for o in BASE_OBJECTS]
+    # ``generate``: that many copies of ``like`` with ids G0, G1, … (limits need many objects).
+    generated = case.get("generate") or {}
+    extra = [{"id": f"G{n}", **generated["like"]} for n in range(generated.get("count", 0))]
     by_id = {o["id"]: o for o in objects}
-    for obj in case.get("objects", []):
+    for obj in [*case.get("objects", []), *extra]:
         if obj.get("id") in by_id and not case.get("append"):
             by_id[obj["id"]].update(obj)
             for key, value in list(by_id[obj["id"]].items()):
@@ -35,13 +38,22 @@ def case_text(case: dict) -> str:
     for key in ("parameters", "values"):
         if key in case:
             document[key] = case[key]
+    if "generate_parameters" in case:  # that many String parameters myP0, myP1, …
+        document.setdefault("parameters", []).extend(
+            {"id": f"myP{n}", "type": "String", "default": "x"}
+            for n in range(case["generate_parameters"])
+        )
     return json.dumps(document, indent=2)
 
 
 def _expand(obj: dict) -> dict:
-    """``{"$repeat": v, "times": n}`` stands for a long string or list, to keep the file small."""
-    out = {}
+    """``{"$repeat": v, "times": n}`` stands for a long string or list, and ``"$fields": n`` for
+    n user fields ``myF0``…, to keep the file small."""
+    out: dict = {}
     for key, value in obj.items():
+        if key == "$fields":
+            out.update({f"myF{n}": "x" for n in range(value)})
+            continue
         repeat = isinstance(value, dict) and "$repeat" in value
         out[key] = value["$repeat"] * value["times"] if repeat else value
     return out
