@@ -1,0 +1,157 @@
+"""Faults between the tasks and AWS: a proxy in front of moto (tests/fault_proxy.py) answers
+chosen requests with throttling, server errors or a dropped connection. Transient faults are
+retried by botocore (its default retry mode, as the Airflow AWS connection leaves it) and the
+output is the same as a clean run's; a persistent fault fails the attempt naming the AWS call and
+leaves no partial output, and the next attempt succeeds once the fault is gone."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pendulum
+import pytest
+
+from tests.conftest import sns_inbox, task_states
+from tests.fault_proxy import FaultProxy, Rule, fault_proxy
+from tests.runtime.test_aws import _dag
+
+AT = pendulum.datetime(2024, 5, 6, tz="UTC")
+BIG = b"".join(b"%d,row %d,\xc3\xa9t\xc3\xa9\n" % (n, n) for n in range(450_000))
+"""About 9.6 MiB of CSV: the TSV written from it goes up in two multipart parts."""
+
+
+@pytest.fixture
+def proxy(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
+    with fault_proxy(moto_server) as running:
+        connection = json.loads(__import__("os").environ["AIRFLOW_CONN_AWS_DEFAULT"])
+        connection["extra"]["endpoint_url"] = running.url
+        monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(connection))
+        yield running
+
+
+def _copy(output: str, **extra: object) -> dict:
+    return {
+        "objects": [
+            {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
+            {"id": "Csv", "type": "CSV"},
+            {"id": "Tsv", "type": "TSV"},
+            {
+                "id": "In",
+                "type": "S3DataNode",
+                "filePath": "s3://faults/in/data.csv",
+                "dataFormat": {"ref": "Csv"},
+            },
+            {
+                "id": "Out",
+                "type": "S3DataNode",
+                "filePath": f"s3://faults/{output}",
+                "dataFormat": {"ref": "Tsv"},
+            },
+            {
+                "id": "Copy",
+                "type": "CopyActivity",
+                "input": {"ref": "In"},
+                "output": {"ref": "Out"},
+                "maximumRetries": "0",
+                **extra,
+            },
+        ]
+    }
+
+
+def _run(tmp_path: Path, definition: dict) -> dict[str, str]:
+    folder = tmp_path / str(len(list(tmp_path.glob("run-*"))))
+    folder.mkdir()
+    (tmp_path / f"run-{folder.name}").touch()
+    return task_states(_dag(folder, definition).test(logical_date=AT))
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_transient_faults_are_retried_and_the_output_is_a_clean_runs(
+    tmp_path: Path, aws, proxy: FaultProxy
+) -> None:
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="faults")
+    s3.put_object(Bucket="faults", Key="in/data.csv", Body=BIG)
+    assert _run(tmp_path, _copy("clean.tsv")) == {"Copy": "success"}
+    proxy.script(
+        Rule("GetObject", "503", code="SlowDown"),
+        Rule("CreateMultipartUpload", "reset"),
+        Rule("UploadPart", "500", code="InternalError"),
+        Rule("UploadPart", "503", nth=3, code="SlowDown"),
+        Rule("CompleteMultipartUpload", "503", code="ServiceUnavailable"),
+    )
+    assert _run(tmp_path, _copy("faulty.tsv")) == {"Copy": "success"}
+    assert dict(proxy.hits) == {
+        "GetObject": 1,
+        "CreateMultipartUpload": 1,
+        "UploadPart": 2,
+        "CompleteMultipartUpload": 1,
+    }
+    clean = s3.get_object(Bucket="faults", Key="clean.tsv")["Body"].read()
+    assert s3.get_object(Bucket="faults", Key="faulty.tsv")["Body"].read() == clean
+    assert clean.startswith(b"0\trow 0\t\xc3\xa9t\xc3\xa9\n")
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_a_persistent_fault_fails_naming_the_call_and_leaves_nothing(
+    tmp_path: Path, aws, proxy: FaultProxy, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="faults")
+    s3.put_object(Bucket="faults", Key="in/data.csv", Body=BIG)
+    proxy.script(Rule("CompleteMultipartUpload", "500", times=0, code="InternalError"))
+    assert _run(tmp_path, _copy("out.tsv")) == {"Copy": "failed"}
+    log = capsys.readouterr()
+    assert "CompleteMultipartUpload operation" in log.out + log.err
+    assert "Contents" not in s3.list_objects_v2(Bucket="faults", Prefix="out")
+    assert "Uploads" not in s3.list_multipart_uploads(Bucket="faults")  # aborted, not left
+    proxy.script()  # the fault stops: the next attempt succeeds
+    assert _run(tmp_path, _copy("out.tsv")) == {"Copy": "success"}
+    assert s3.head_object(Bucket="faults", Key="out.tsv")["ContentLength"] > len(BIG) // 2
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_preconditions_and_alarms_ride_out_throttling(
+    tmp_path: Path, aws, proxy: FaultProxy
+) -> None:
+    s3, sqs = aws("s3"), aws("sqs")
+    s3.create_bucket(Bucket="faults")
+    s3.put_object(Bucket="faults", Key="ready/_SUCCESS", Body=b"")
+    topic, queue = sns_inbox(aws, "faults", "faults-inbox")
+    proxy.script(
+        Rule("HeadObject", "503", code="SlowDown", times=2),
+        Rule("Publish", "500", code="InternalFailure"),
+    )
+    definition = {
+        "objects": [
+            {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
+            {
+                "id": "Ready",
+                "type": "S3KeyExists",
+                "s3Key": "s3://faults/ready/_SUCCESS",
+                "role": "r",
+            },
+            {
+                "id": "Go",
+                "type": "ShellCommandActivity",
+                "command": "true",
+                "precondition": {"ref": "Ready"},
+                "onSuccess": {"ref": "Done"},
+            },
+            {
+                "id": "Done",
+                "type": "SnsAlarm",
+                "topicArn": topic,
+                "role": "r",
+                "subject": "done",
+                "message": "ok",
+            },
+        ]
+    }
+    assert _run(tmp_path, definition) == {"Go__Ready": "success", "Go": "success"}
+    assert proxy.hits["HeadObject"] == 2 and proxy.hits["Publish"] == 1
+    (message,) = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"]
+    assert json.loads(message["Body"])["Subject"] == "done"
