@@ -101,22 +101,27 @@ def running_airflow(
             "--without-mingle",
             "--without-gossip",
         ]
-    started: dict[str, int] = {}
+    started: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(name: str) -> None:
+        log = (home / f"{name}.log").open("ab")
+        process = subprocess.Popen(
+            commands[name],
+            env=worker_env.get(name, env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        processes.append(process)
+        started[name] = process
+
     try:
-        for name, command in commands.items():
-            log = (home / f"{name}.log").open("wb")
-            process = subprocess.Popen(
-                command,
-                env=worker_env.get(name, env),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            processes.append(process)
-            started[name] = process.pid
+        for name in commands:
+            start(name)
         _wait_for_api(port, processes)
         env["DP_AIRFLOW_TEST_API"] = f"http://127.0.0.1:{port}"
-        env["DP_AIRFLOW_TEST_WORKERS"] = json.dumps({n: started[n] for n in workers or {}})
+        env["DP_AIRFLOW_TEST_WORKERS"] = json.dumps({n: started[n].pid for n in workers or {}})
+        _RESTARTERS[env["DP_AIRFLOW_TEST_API"]] = lambda name: _restart(name, started, start)
         yield env
     finally:
         for process in processes:
@@ -131,6 +136,30 @@ def running_airflow(
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+_RESTARTERS: dict[str, Callable[[str], None]] = {}
+
+
+def restart(env: dict[str, str], name: str) -> None:
+    """Stop a running component and start it again: SIGTERM to its main process, as a process
+    manager stopping the service sends it (the LocalExecutor then lets running tasks finish),
+    SIGKILL to its whole group after 60 s."""
+    _RESTARTERS[env["DP_AIRFLOW_TEST_API"]](name)
+
+
+def _restart(
+    name: str, started: dict[str, subprocess.Popen[bytes]], start: Callable[[str], None]
+) -> None:
+    process = started[name]
+    process.terminate()
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    start(name)
 
 
 def _wait_for_api(port: int, processes: list[subprocess.Popen[bytes]]) -> None:
