@@ -86,13 +86,22 @@ class Discovery:
         return out
 
 
+def _hidden(path: Path, root: Path) -> bool:
+    relative = path.relative_to(root) if path.is_relative_to(root) else path
+    return any(part.startswith(".") for part in relative.parts)
+
+
 def discover(root: Path, files: Iterable[Path], wanted: str | None = None) -> Discovery:
     """The pipelines among ``files`` (paths under ``root``), in a stable order.
 
     With ``wanted`` (a worker running one DAG), only the files that may give that DAG id are
-    read to tell definitions from other files; the others are left out.
+    read to tell definitions from other files; the others are left out. Hidden files and
+    folders (a name starting with ``.``: editors' and ``dp-airflow import``'s work in progress)
+    are not pipelines.
     """
-    listed = sorted({Path(f) for f in files})
+    listed = sorted(
+        {Path(f) for f in files if not _hidden(Path(f), root)},
+    )
     present = set(listed)
     folders = sorted(
         {p.parent for p in listed if p.name == FOLDER_DEFINITION and p.parent != root},

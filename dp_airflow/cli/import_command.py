@@ -162,26 +162,25 @@ def _import_one(
         result.error = f"GetPipelineDefinition failed: {exc}"
         return result
     document, values, secrets = _cli_documents(definition, args.reveal_secrets)
-    folder.mkdir(parents=True, exist_ok=True)
-    _write(folder / FOLDER_DEFINITION, document)
-    if values:
-        _write(folder / FOLDER_VALUES, {"values": values})
-    else:
-        (folder / FOLDER_VALUES).unlink(missing_ok=True)
     fields = {f["key"]: f.get("stringValue") for f in description.get("fields", [])}
-    _write(
-        folder / FOLDER_RECORD,
-        {
-            "pipelineId": pipeline_id,
-            "name": name,
-            "description": description.get("description") or fields.get("description"),
-            "uniqueId": fields.get("uniqueId"),
-            "tags": {t["key"]: t["value"] for t in description.get("tags", [])},
-            "state": fields.get("@pipelineState"),
-            "importedAt": datetime.now(UTC).isoformat(timespec="seconds"),
-            "secretsNotWritten": secrets if not args.reveal_secrets else [],
-        },
-    )
+    record = {
+        "pipelineId": pipeline_id,
+        "name": name,
+        "description": description.get("description") or fields.get("description"),
+        "uniqueId": fields.get("uniqueId"),
+        "tags": {t["key"]: t["value"] for t in description.get("tags", [])},
+        "state": fields.get("@pipelineState"),
+        "importedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+        "secretsNotWritten": secrets if not args.reveal_secrets else [],
+    }
+    files = {FOLDER_DEFINITION: document, FOLDER_RECORD: record}
+    if values:
+        files[FOLDER_VALUES] = {"values": values}
+    try:
+        _replace_folder(folder, files)
+    except OSError as exc:
+        result.error = f"cannot write {folder}: {exc}"
+        return result
     taken.add(dag_id)
     result.dag_id, result.folder, result.secrets = (
         dag_id,
@@ -246,3 +245,26 @@ def _errors(path: Path) -> int:
 
 def _write(path: Path, content: dict[str, Any]) -> None:
     path.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n")
+
+
+def _replace_folder(folder: Path, files: dict[str, dict[str, Any]]) -> None:
+    """Write the folder whole or not at all: the files go into a hidden sibling (discovery
+    skips hidden paths), which then takes the folder's place in one rename."""
+    import shutil
+    import tempfile
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        for name, content in files.items():
+            _write(staging / name, content)
+        if folder.exists():
+            replaced = staging.with_name(staging.name + ".replaced")
+            folder.rename(replaced)
+            staging.rename(folder)
+            shutil.rmtree(replaced, ignore_errors=True)
+        else:
+            staging.rename(folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -152,7 +152,7 @@ def _q(text: str) -> str:
     return quote(text, safe="")
 
 
-def _interval(text: str | None, option: str) -> tuple[str, str] | None:
+def _interval(text: str | None, option: str) -> tuple[datetime, datetime] | None:
     if not text:
         return None
     start, sep, end = text.partition(",")
@@ -161,9 +161,10 @@ def _interval(text: str | None, option: str) -> tuple[str, str] | None:
     return _moment(start), _moment(end)
 
 
-def _moment(text: str) -> str:
+def _moment(text: str) -> datetime:
+    """A time given on the command line, in UTC (a time without an offset is UTC)."""
     moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _runs(api: Api, args: argparse.Namespace, out: TextIO) -> int:
@@ -175,7 +176,9 @@ def _runs(api: Api, args: argparse.Namespace, out: TextIO) -> int:
         raise ValueError(f"unknown status {', '.join(sorted(unknown))}")
     query: dict[str, Any] = {"limit": args.limit, "order_by": "logical_date"}
     if scheduled := _interval(args.schedule_interval, "--schedule-interval"):
-        query.update(logical_date_gte=scheduled[0], logical_date_lte=scheduled[1])
+        query.update(
+            logical_date_gte=scheduled[0].isoformat(), logical_date_lte=scheduled[1].isoformat()
+        )
     dag = _q(args.dag_id)
     from urllib.parse import urlencode
 
@@ -193,15 +196,18 @@ def _runs(api: Api, args: argparse.Namespace, out: TextIO) -> int:
         path = f"/api/v2/dags/{dag}/dagRuns/{run_id}/taskInstances?limit=1000"
         instances = api.call("GET", path)["task_instances"]
         states = {ti["task_id"]: ti["state"] for ti in instances}
-        scheduled_start = dag_run.get("data_interval_start") or dag_run.get("logical_date")
+        scheduled_start = (
+            dag_run.get("data_interval_start")
+            or dag_run.get("logical_date")
+            or dag_run.get("run_after")
+        )
         for ti in instances:
             task_id = ti["task_id"]
             status = status_in_run(states, task_id, upstream.get(task_id, ()), task_id in cascading)
             if wanted and status not in wanted:
                 continue
-            if started and not (
-                ti.get("start_date") and started[0] <= ti["start_date"] <= started[1]
-            ):
+            began = ti.get("start_date")
+            if started and not (began and started[0] <= _parsed(began) <= started[1]):
                 continue
             rows.append(
                 {
@@ -228,12 +234,16 @@ def _runs(api: Api, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _parsed(moment: str) -> datetime:
+    """A time the REST API gave (ISO 8601, ``Z`` or an offset)."""
+    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
+
+
 def _short(moment: str | None) -> str:
     """``2024-03-05T00:00:00`` (UTC, no offset), as Data Pipeline prints times."""
     if not moment:
         return ""
-    parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return _parsed(moment).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _activate(api: Api, args: argparse.Namespace, out: TextIO) -> int:
@@ -255,7 +265,7 @@ def _activate(api: Api, args: argparse.Namespace, out: TextIO) -> int:
     if args.start_timestamp:
         body = {
             "dag_id": args.dag_id,
-            "from_date": _moment(args.start_timestamp),
+            "from_date": _moment(args.start_timestamp).isoformat(),
             "to_date": datetime.now(UTC).isoformat(),
         }
         backfill = api.call("POST", "/api/v2/backfills", body)

@@ -280,3 +280,36 @@ def test_imported_and_ejected_pipelines_run_under_the_real_scheduler(
         assert "## Migration report: orders-daily" in details["doc_md"]
         broken = api_get(env, "/api/v2/dags/broken-one")
         assert "dp-airflow:invalid" in [t["name"] for t in broken["tags"]]
+
+
+def test_an_import_that_fails_mid_way_leaves_the_folder_as_it_was(
+    account, moto_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from dp_airflow.cli import import_command
+    from dp_airflow.discovery import discover
+
+    out = tmp_path / "imported"
+    assert _import(moto_server, out, "--pipeline-id", account["tagged"]) == 0
+    before = {p.name: p.read_bytes() for p in (out / "orders-daily").iterdir()}
+    written = import_command._write
+
+    def disk_full(path: Path, content: dict) -> None:
+        if path.name == "pipeline.json":
+            raise OSError(28, "No space left on device")
+        written(path, content)
+
+    monkeypatch.setattr(import_command, "_write", disk_full)
+    capsys.readouterr()
+    assert _import(moto_server, out, "--pipeline-id", account["tagged"], "--overwrite") == 1
+    printed = capsys.readouterr().out
+    assert (
+        f"FAILED {account['tagged']} (Orders Daily): cannot write {out / 'orders-daily'}" in printed
+    )
+    assert "No space left on device" in printed
+    assert {p.name: p.read_bytes() for p in (out / "orders-daily").iterdir()} == before
+    assert [p.name for p in out.iterdir()] == ["orders-daily"]  # no staging folder left
+    # A hidden folder (an import in progress) is never taken for a pipeline.
+    (out / ".orders-daily.tmp").mkdir()
+    (out / ".orders-daily.tmp" / "definition.json").write_text("{}")
+    found = discover(out, [p for p in out.rglob("*") if p.is_file()])
+    assert [s.dag_id for s in found.sources] == ["orders-daily"]

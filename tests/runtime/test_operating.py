@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -129,6 +129,35 @@ def test_every_documented_call_works(tmp_path: Path) -> None:
                     assert {r["name"] for r in rows} >= {"Say", "Next"}
                     assert all(r["id"] == f"@{r['name']}_{r['scheduledStartTime']}" for r in rows)
             ran.append(f"{call.row}: {text}")
+        # The same start interval written with another offset selects the same instances (the
+        # doc's last rows deleted the DAG and its runs: it comes back from its file, runs again).
+        wait_for(lambda: _exists(env, "/api/v2/dags/hello"), 120, "the DAG is back")
+        _rest(env, "POST", "/api/v2/dags/hello/dagRuns", '{"logical_date": null}')
+        _a_finished_run(env)
+        shifted = timezone(timedelta(hours=5, minutes=30))
+        in_utc, in_ist = (
+            json.loads(
+                _command(
+                    env,
+                    f"dp-airflow runs hello --format json --start-interval "
+                    f"{(now - timedelta(days=2)).astimezone(zone).isoformat()},"
+                    f"{datetime.now(UTC).astimezone(zone).isoformat()}",
+                )
+            )
+            for zone in (UTC, shifted)
+        )
+        assert in_utc and in_ist == in_utc
+        # A window ending a minute before the first start, written at +05:30, selects nothing
+        # (compared as text, "…T08:…+05:30" would sort after "…T03:…Z").
+        first = min(datetime.fromisoformat(r["startedTime"] + "+00:00") for r in in_utc)
+        window = [(first - timedelta(days=1)), (first - timedelta(minutes=1))]
+        early = ",".join(moment.astimezone(shifted).isoformat() for moment in window)
+        assert (
+            json.loads(
+                _command(env, f"dp-airflow runs hello --format json --start-interval {early}")
+            )
+            == []
+        )
     (tmp_path / "ran.txt").write_text("\n".join(ran))
     print("\n".join(ran))
     assert len(ran) == len(documented_calls())
