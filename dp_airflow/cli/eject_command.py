@@ -14,6 +14,7 @@ from typing import TextIO
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``eject`` subcommand and its options."""
     parser = commands.add_parser(
         "eject",
         help="write the DAG of a definition as an Airflow DAG file in Python",
@@ -37,6 +38,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Write the Python DAG file of each pipeline of ``args.file``; the exit code."""
     from dp_airflow.errors import DefinitionError
     from dp_airflow.translate.eject import eject_file
 

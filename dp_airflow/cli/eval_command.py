@@ -13,11 +13,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 from dp_airflow.definition.slots import LiteralError, Period, parse_datetime, parse_period
+from dp_airflow.errors import DpAirflowError
 
 MASK = "********"
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``eval`` subcommand and its options."""
     from dp_airflow.cli.parameter_flags import add_parameter_flags
 
     parser = commands.add_parser(
@@ -55,11 +57,12 @@ def _moment(text: str, option: str) -> datetime:
         raise UsageError(f"{option}: {exc}") from None
 
 
-class UsageError(Exception):
-    pass
+class UsageError(DpAirflowError):
+    """A command line ``eval`` cannot use (exit 2)."""
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Evaluate the expressions given for one object instance; the exit code."""
     from dp_airflow.expressions.errors import ExpressionAtError
     from dp_airflow.expressions.evaluate import render
     from dp_airflow.expressions.scope import Environment, InstanceScope, Interval

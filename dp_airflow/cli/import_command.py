@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``import`` subcommand and its options."""
     parser = commands.add_parser(
         "import",
         help="import pipelines from an AWS account as pipeline folders",
@@ -46,6 +47,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 @dataclass
 class Imported:
+    """What became of one pipeline of the account."""
+
     pipeline_id: str
     name: str
     dag_id: str = ""
@@ -56,6 +59,7 @@ class Imported:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Import the account's pipelines as pipeline folders; the exit code."""
     import botocore.exceptions
 
     try:

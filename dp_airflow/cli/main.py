@@ -19,6 +19,7 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``dp-airflow`` argument parser with every subcommand."""
     from dp_airflow.cli.parameter_flags import add_parameter_flags
 
     parser = argparse.ArgumentParser(
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``dp-airflow`` command; the exit code (0, 1 invalid input, 2 usage)."""
     args = build_parser().parse_args(argv)
     from dp_airflow.definition.inputs import InputError
 

@@ -34,6 +34,7 @@ class ApiError(Exception):
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``runs``, ``activate`` and ``deactivate`` subcommands."""
     runs = commands.add_parser(
         "runs",
         help="list a pipeline's object instances with Data Pipeline's status names",
@@ -132,6 +133,7 @@ class Api:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run an operating command against Airflow's REST API; the exit code."""
     try:
         api = Api(args)
         if args.command == "runs":

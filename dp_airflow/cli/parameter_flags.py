@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 
 def add_parameter_flags(parser: argparse.ArgumentParser, short_form: bool = True) -> None:
+    """The parameter and values-file options shared by several commands."""
     parser.add_argument(
         "--parameter-objects",
         metavar="FILE",

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``run`` subcommand and its options."""
     from dp_airflow.cli.parameter_flags import add_parameter_flags
 
     parser = commands.add_parser(
@@ -38,6 +39,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run a definition's first pipeline once with ``dag.test()``; the exit code."""
     from dp_airflow.cli.parameter_flags import parameter_inputs
     from dp_airflow.definition.inputs import read_pipeline
     from dp_airflow.definition.validate import validate_loaded

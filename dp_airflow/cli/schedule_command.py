@@ -15,6 +15,7 @@ from dp_airflow.definition.slots import LiteralError, parse_datetime
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``schedule`` subcommand and its options."""
     from dp_airflow.cli.parameter_flags import add_parameter_flags
 
     parser = commands.add_parser(
@@ -36,6 +37,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Print a pipeline's next instances; the exit code."""
     from dp_airflow.cli.parameter_flags import parameter_inputs
     from dp_airflow.definition.diagnostics import DiagnosticSink
     from dp_airflow.definition.inputs import read_pipeline

@@ -40,6 +40,8 @@ class Attribute:
 
 @dataclass(frozen=True)
 class TaskCall:
+    """One task: its operator call, upstream task ids and the setup it tears down."""
+
     task_id: str
     call: Call
     upstream: tuple[str, ...] = ()
@@ -49,6 +51,8 @@ class TaskCall:
 
 @dataclass(frozen=True)
 class DagCall:
+    """A whole DAG: the ``DAG`` arguments and its tasks in plan order."""
+
     dag_id: str
     kwargs: Mapping[str, Any]
     tasks: tuple[TaskCall, ...]

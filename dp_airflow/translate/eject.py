@@ -31,6 +31,8 @@ SHORT = 60
 
 @dataclass(frozen=True)
 class Ejected:
+    """One pipeline's ejected DAG file."""
+
     dag_id: str
     text: str
     """The Python DAG file."""

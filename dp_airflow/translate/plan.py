@@ -62,6 +62,8 @@ _TASK_ID = re.compile(r"[^A-Za-z0-9_.-]+")
 
 @dataclass(frozen=True)
 class TaskSpec:
+    """One task of the plan: the object it runs and how Airflow runs it."""
+
     task_id: str
     object_id: str
     display_name: str
@@ -94,6 +96,8 @@ class TaskSpec:
 
 @dataclass(frozen=True)
 class ParamSpec:
+    """One DAG Param from a Data Pipeline parameter."""
+
     default: object
     type: str
     description: str | None = None
@@ -107,6 +111,8 @@ class ParamSpec:
 
 @dataclass(frozen=True)
 class DagSpec:
+    """The plan of one pipeline: its DAG id, tasks, params, tags and docs."""
+
     dag_id: str
     source_file: str
     source_dag_id: str
@@ -126,6 +132,7 @@ def plan_pipeline(
     ondemand: bool = False,
     source_dag_id: str | None = None,
 ) -> DagSpec:
+    """The plan of one validated pipeline (no Airflow)."""
     task_ids = _task_ids(objects)
     report: list[str] = []
     tasks: list[TaskSpec] = []

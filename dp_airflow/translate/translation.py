@@ -36,6 +36,7 @@ Outcome = Translation | Broken
 
 
 def source_inputs(source: PipelineSource) -> PipelineInputs:
+    """The parameters and values files a source reads beside its definition."""
     from dp_airflow.definition.inputs import PipelineInputs
 
     values = (source.values_file,) if source.values_file is not None else ()
@@ -107,6 +108,7 @@ def _error(file: str, message: str) -> Diagnostic:
 
 
 def broken_from(error: DefinitionError) -> Broken:
+    """The stand-in outcome of a definition with errors."""
     return Broken(tuple(d.render() for d in error.diagnostics))
 
 
