@@ -21,7 +21,7 @@ from typing import Any
 from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
 from dp_airflow.schedule.timetable import DataPipelineTimetable
 from dp_airflow.translate.calls import PIPELINE, Attribute, Call, DagCall
-from dp_airflow.translate.plan import DagSpec
+from dp_airflow.translate.plan import DagSpec, unique_name
 from dp_airflow.translate.render import describe_dag
 
 INDENT = "    "
@@ -263,11 +263,7 @@ def _variable_names(task_ids: list[str], taken: set[str]) -> dict[str, str]:
         base = re.sub(r"\W+", "_", snake).strip("_") or "task"
         if base[0].isdigit() or keyword.iskeyword(base) or hasattr(builtins, base):
             base = f"task_{base}"
-        candidate, n = base, 2
-        while candidate in used:
-            candidate, n = f"{base}_{n}", n + 1
-        used.add(candidate)
-        out[task_id] = candidate
+        out[task_id] = unique_name(base, used)
     return out
 
 

@@ -188,13 +188,17 @@ def _task_ids(objects: Mapping[str, ResolvedObject]) -> dict[str, str]:
     out: dict[str, str] = {}
     used: set[str] = set()
     for object_id in sorted(objects):
-        base = _TASK_ID.sub("_", object_id).strip("_") or "object"
-        candidate, n = base, 2
-        while candidate in used:
-            candidate, n = f"{base}_{n}", n + 1
-        used.add(candidate)
-        out[object_id] = candidate
+        out[object_id] = unique_name(_TASK_ID.sub("_", object_id).strip("_") or "object", used)
     return out
+
+
+def unique_name(base: str, used: set[str]) -> str:
+    """``base``, or ``base_2``, ``base_3``… the first not in ``used`` (which it joins)."""
+    candidate, n = base, 2
+    while candidate in used:
+        candidate, n = f"{base}_{n}", n + 1
+    used.add(candidate)
+    return candidate
 
 
 def _category(obj: ResolvedObject | None) -> Category | None:
