@@ -26,8 +26,8 @@ from dp_airflow.discovery import (
 from dp_airflow.translate.translation import (
     Outcome,
     broken_from,
-    source_inputs,
     translate_validated,
+    validate_source,
 )
 from dp_airflow.ui.catalog import PipelineView, pipelines, views_of
 
@@ -327,7 +327,7 @@ def _cell(text: str) -> str:
 
 
 def _html(reports: list[PipelineReport]) -> str:
-    from dp_airflow.ui.pages import STYLE
+    from dp_airflow.ui.pages import STYLE, field_table
 
     parts = [
         "<h1>Migration report</h1>",
@@ -351,17 +351,7 @@ def _html(reports: list[PipelineReport]) -> str:
             parts.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
         if r.view.rendered:
             parts.append(f"<pre>{html.escape(chr(10).join(r.view.rendered))}</pre>")
-        parts.append(
-            "<table><tr><th>object</th><th>field</th><th>treatment</th><th>reason</th></tr>"
-        )
-        for obj in r.view.objects:
-            for f in obj.fields:
-                parts.append(
-                    f"<tr><td>{html.escape(obj.id)}</td><td>{html.escape(f['name'])}</td>"
-                    f"<td class='{f['treatment']}'>{f['treatment']}</td>"
-                    f"<td>{html.escape(f['reason'])}</td></tr>"
-                )
-        parts.append("</table>")
+        parts.append(field_table(r.view.objects, "reason"))
     body = "".join(parts)
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>Migration report</title>"
@@ -375,12 +365,10 @@ def _html(reports: list[PipelineReport]) -> str:
 def documented_outcome(source: PipelineSource) -> Outcome:
     """``outcome_of(source)`` with each DAG's docs ending in its pipeline's migration report
     (what the dags-folder loader builds and caches)."""
-    from dp_airflow.definition.inputs import read_pipeline
-    from dp_airflow.definition.validate import validate_loaded
     from dp_airflow.errors import DefinitionError
 
     try:
-        result = validate_loaded(read_pipeline(source.definition, source_inputs(source)), False)
+        result = validate_source(source)
         translation = translate_validated(source.dag_id, result)
     except DefinitionError as exc:
         return broken_from(exc)

@@ -196,8 +196,15 @@ def format_datetime(dt: datetime, pattern: str) -> str:
     return compile_format(pattern)(dt)
 
 
-_ATTRIBUTES = {"y": "year", "Y": "year", "M": "month", "d": "day", "H": "hour", "m": "minute"}
-_ATTRIBUTES["s"] = "second"
+_ATTRIBUTES = {
+    "y": "year",
+    "Y": "year",
+    "M": "month",
+    "d": "day",
+    "H": "hour",
+    "m": "minute",
+    "s": "second",
+}
 """Letters printing a datetime attribute as a zero-padded number (Python years run 1 to 9999,
 so the year of era is the year and nothing is negative)."""
 

@@ -182,8 +182,7 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
             out_key,
         )
 
-    def _sql_node_target(self, node_id: str, instance: Instance) -> Any:
-        target = self.node_database_target(node_id, instance)
+    def _connect(self, target: DatabaseTarget) -> Any:
         try:
             return connect(target)
         except DatabaseError as exc:
@@ -202,7 +201,7 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
         if out_dir:
             out_key += f"part-00000.{out_fmt.extension}"
         target = self.node_database_target(self.input_node, instance)
-        connection = self._sql_node_target(self.input_node, instance)
+        connection = self._connect(target)
         client = self._client()
         zipped = self.field_value(self.output_node, "compression", instance)
         try:
@@ -233,7 +232,7 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
         if target.uses_data_api:
             self.run_on_data_api(target, [statement])
         else:
-            connection = self._sql_node_target(self.input_node, instance)
+            connection = self._connect(target)
             try:
                 with transaction(connection) as cursor:
                     cursor.execute(statement)
@@ -311,11 +310,11 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
             for key in keys:
                 yield from in_fmt.read_rows(read_text(client, in_bucket, key, in_zip))
 
-        engine = self.node_database_target(self.output_node, instance).engine
-        connection = self._sql_node_target(self.output_node, instance)
+        target = self.node_database_target(self.output_node, instance)
+        connection = self._connect(target)
         count = 0
         try:
-            if engine == "postgresql" and not insert and in_fmt == CSV:
+            if target.engine == "postgresql" and not insert and in_fmt == CSV:
                 # The server parses the CSV itself, streamed from S3; still all rows or none.
                 with transaction(connection) as cursor:
                     for key in keys:

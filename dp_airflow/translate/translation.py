@@ -61,11 +61,18 @@ def translate_source(source: PipelineSource, inputs: PipelineInputs | None = Non
 
     ``inputs`` replaces the source's own parameters and values files (the CLI's flags).
     """
+    return translate_validated(source.dag_id, validate_source(source, inputs))
+
+
+def validate_source(
+    source: PipelineSource, inputs: PipelineInputs | None = None
+) -> ValidationResult:
+    """``source`` read with its companion files (or ``inputs``) and validated, no typed model."""
     from dp_airflow.definition.inputs import read_pipeline
     from dp_airflow.definition.validate import validate_loaded
 
     loaded = read_pipeline(source.definition, inputs or source_inputs(source))
-    return translate_validated(source.dag_id, validate_loaded(loaded, build_models=False))
+    return validate_loaded(loaded, build_models=False)
 
 
 def translate_validated(source_dag_id: str, result: ValidationResult) -> Translation:

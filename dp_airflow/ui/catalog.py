@@ -93,13 +93,11 @@ def pipelines(found: Discovery) -> list[PipelineView]:
 
 
 def _views(source: PipelineSource, clash: bool) -> list[PipelineView]:
-    from dp_airflow.definition.inputs import read_pipeline
-    from dp_airflow.definition.validate import validate_loaded
     from dp_airflow.errors import DpAirflowError
-    from dp_airflow.translate.translation import source_inputs, translate_validated
+    from dp_airflow.translate.translation import translate_validated, validate_source
 
     try:
-        result = validate_loaded(read_pipeline(source.definition, source_inputs(source)), False)
+        result = validate_source(source)
     except DpAirflowError as exc:
         return [PipelineView(source.dag_id, str(source.definition), "broken", [], [str(exc)])]
     translation: list[Any] = []

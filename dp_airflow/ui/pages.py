@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-from dp_airflow.ui.catalog import PipelineView
+from dp_airflow.ui.catalog import ObjectView, PipelineView
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1a202c}
@@ -103,18 +103,7 @@ def pipeline_page(view: PipelineView, last_run: str) -> str:
                 f"<td>{html.escape(p['variable'].replace('<dag id>', view.dag_id))}</td></tr>"
             )
         parts.append("</table>")
-    parts.append(
-        "<h2>Translation report</h2><table><tr><th>object</th><th>field</th>"
-        "<th>treatment</th><th>what dp-airflow does</th></tr>"
-    )
-    for obj in view.objects:
-        for f in obj.fields:
-            parts.append(
-                f"<tr><td>{html.escape(obj.id)}</td><td>{html.escape(f['name'])}</td>"
-                f"<td class='{f['treatment']}'>{f['treatment']}</td>"
-                f"<td>{html.escape(f['reason'])}</td></tr>"
-            )
-    parts.append("</table>")
+    parts += ["<h2>Translation report</h2>", field_table(view.objects, "what dp-airflow does")]
     parts += ["<h2>Definition</h2>", f"<pre>{highlight(view.source)}</pre>"]
     return _page(f"{view.dag_id} · Data Pipelines", "".join(parts))
 
@@ -141,3 +130,19 @@ def highlight(text: str) -> str:
         last = match.end()
     out.append(html.escape(text[last:]))
     return "".join(out)
+
+
+def field_table(objects: list[ObjectView], reason_heading: str) -> str:
+    """Every field of ``objects`` with its treatment and reason, as an HTML table."""
+    rows = [
+        f"<tr><td>{html.escape(obj.id)}</td><td>{html.escape(f['name'])}</td>"
+        f"<td class='{f['treatment']}'>{f['treatment']}</td>"
+        f"<td>{html.escape(f['reason'])}</td></tr>"
+        for obj in objects
+        for f in obj.fields
+    ]
+    heading = (
+        "<tr><th>object</th><th>field</th><th>treatment</th>"
+        f"<th>{html.escape(reason_heading)}</th></tr>"
+    )
+    return f"<table>{heading}{''.join(rows)}</table>"
