@@ -170,3 +170,18 @@ def mysql(mariadb_server: dict[str, Any]) -> Iterator[dict[str, Any]]:
         with admin.cursor() as cursor:
             cursor.execute(f"DROP DATABASE {name}")
         admin.close()
+
+
+@pytest.fixture
+def proxy(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A fault-injecting proxy (tests/fault_proxy.py) in front of moto, wired in as
+    ``aws_default`` for this test."""
+    import json
+
+    from tests.fault_proxy import fault_proxy
+
+    with fault_proxy(moto_server) as running:
+        connection = json.loads(os.environ["AIRFLOW_CONN_AWS_DEFAULT"])
+        connection["extra"]["endpoint_url"] = running.url
+        monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(connection))
+        yield running

@@ -25,6 +25,8 @@ ERROR_BODY = (
     '<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
     "<Message>injected by the test proxy</Message></Error>"
 )
+JSON_ERROR_BODY = '{{"__type": "{code}", "message": "injected by the test proxy"}}'
+"""The error shape of the JSON protocols (DynamoDB, EMR), whose requests carry X-Amz-Target."""
 
 
 @dataclass
@@ -84,7 +86,7 @@ def operation_of(method: str, path: str, headers: dict[str, str], body: bytes) -
             method, "ListParts"
         )
     if "uploads" in query:
-        return "CreateMultipartUpload"
+        return "ListMultipartUploads" if method == "GET" else "CreateMultipartUpload"
     if method == "PUT":
         return "CopyObject" if "x-amz-copy-source" in headers else "PutObject"
     if method == "GET" and query.get("list-type") == ["2"]:
@@ -114,9 +116,12 @@ def _handler(proxy: FaultProxy) -> type[http.server.BaseHTTPRequestHandler]:
             if rule is not None and rule.action == "delay":
                 time.sleep(rule.seconds)
             elif rule is not None:
-                payload = ERROR_BODY.format(code=rule.code).encode()
+                json_protocol = "x-amz-target" in headers
+                template = JSON_ERROR_BODY if json_protocol else ERROR_BODY
+                payload = template.format(code=rule.code).encode()
                 self.send_response(int(rule.action))
-                self.send_header("Content-Type", "application/xml")
+                kind = "application/x-amz-json-1.0" if json_protocol else "application/xml"
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

@@ -2,18 +2,22 @@
 
 A write is one S3 multipart upload: parts of ``PART_SIZE`` bytes are sent as they fill, and the
 object appears only when the upload completes; on any error the upload is aborted, so readers never
-see a partial object. Memory holds one part at a time, whatever the size.
+see a partial object. Memory holds one part at a time, whatever the size. A process killed with
+SIGKILL cannot abort its upload: the next write of the same key (the retry or rerun) aborts such
+leftovers before it starts, as they are invisible to readers but billed.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 PART_SIZE = 8 * 1024 * 1024
+LOG = logging.getLogger(__name__)
 
 
 class MultipartWriter(io.RawIOBase):
@@ -51,6 +55,7 @@ class MultipartWriter(io.RawIOBase):
 
     def _send(self, chunk: bytes) -> None:
         if self._upload_id is None:
+            self._abort_leftovers()
             started = self.client.create_multipart_upload(
                 Bucket=self.bucket, Key=self.key, **self.extra
             )
@@ -64,6 +69,20 @@ class MultipartWriter(io.RawIOBase):
             Body=chunk,
         )
         self._parts.append({"PartNumber": number, "ETag": sent["ETag"]})
+
+    def _abort_leftovers(self) -> None:
+        """Aborts incomplete uploads of this very key, left by an attempt killed mid-write."""
+        from botocore.exceptions import ClientError
+
+        try:
+            listed = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=self.key)
+            for upload in listed.get("Uploads", []):
+                if upload["Key"] == self.key:
+                    self.client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=self.key, UploadId=upload["UploadId"]
+                    )
+        except ClientError as exc:  # e.g. no s3:ListBucketMultipartUploads
+            LOG.info("not cleaning up earlier incomplete uploads of %s: %s", self.key, exc)
 
     def commit(self) -> None:
         if self._upload_id is None:  # small: one PUT is just as atomic

@@ -7,28 +7,18 @@ leaves no partial output, and the next attempt succeeds once the fault is gone."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pendulum
 import pytest
 
 from tests.conftest import sns_inbox, task_states
-from tests.fault_proxy import FaultProxy, Rule, fault_proxy
+from tests.fault_proxy import FaultProxy, Rule
 from tests.runtime.test_aws import _dag
 
 AT = pendulum.datetime(2024, 5, 6, tz="UTC")
 BIG = b"".join(b"%d,row %d,\xc3\xa9t\xc3\xa9\n" % (n, n) for n in range(450_000))
 """About 9.6 MiB of CSV: the TSV written from it goes up in two multipart parts."""
-
-
-@pytest.fixture
-def proxy(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
-    with fault_proxy(moto_server) as running:
-        connection = json.loads(__import__("os").environ["AIRFLOW_CONN_AWS_DEFAULT"])
-        connection["extra"]["endpoint_url"] = running.url
-        monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(connection))
-        yield running
 
 
 def _copy(output: str, **extra: object) -> dict:
@@ -155,3 +145,18 @@ def test_preconditions_and_alarms_ride_out_throttling(
     assert proxy.hits["HeadObject"] == 2 and proxy.hits["Publish"] == 1
     (message,) = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"]
     assert json.loads(message["Body"])["Subject"] == "done"
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_a_write_aborts_the_incomplete_upload_a_killed_attempt_left_on_its_key(
+    tmp_path: Path, aws
+) -> None:
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="faults")
+    s3.put_object(Bucket="faults", Key="in/data.csv", Body=BIG)
+    for key in ("out.tsv", "out.tsv.old"):  # as a SIGKILLed attempt leaves it; and a neighbour
+        upload = s3.create_multipart_upload(Bucket="faults", Key=key)["UploadId"]
+        s3.upload_part(Bucket="faults", Key=key, UploadId=upload, PartNumber=1, Body=b"x")
+    assert _run(tmp_path, _copy("out.tsv")) == {"Copy": "success"}
+    (left,) = s3.list_multipart_uploads(Bucket="faults")["Uploads"]
+    assert left["Key"] == "out.tsv.old"  # only the very key written is cleaned
