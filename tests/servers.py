@@ -47,11 +47,25 @@ def postgres_cluster() -> Iterator[dict[str, Any]]:
         check=True,
         capture_output=True,
     )
+    _PG_CTL[port] = pg_ctl
     try:
         yield {"host": "127.0.0.1", "port": port, "user": "postgres", "dbname": "postgres"}
     finally:
+        del _PG_CTL[port]
         subprocess.run([*pg_ctl, "-m", "fast", "-w", "stop"], check=False, capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+_PG_CTL: dict[int, list[str]] = {}
+"""pg_ctl of each running cluster, by port."""
+
+
+def restart_postgres(params: dict[str, Any]) -> None:
+    """Restart a cluster of ``postgres_cluster`` (fast shutdown: open transactions are rolled
+    back and their connections closed), as an operator's ``systemctl restart`` would."""
+    subprocess.run(
+        [*_PG_CTL[params["port"]], "-m", "fast", "-w", "restart"], check=True, capture_output=True
+    )
 
 
 class MissingMariaDB(RuntimeError):

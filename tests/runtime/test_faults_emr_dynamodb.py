@@ -38,7 +38,9 @@ def _reset_moto(moto_server: str) -> None:
 
 def _few_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     connection = json.loads(os.environ["AIRFLOW_CONN_AWS_DEFAULT"])
-    connection["extra"]["config_kwargs"] = {"retries": {"mode": "standard", "total_max_attempts": 3}}
+    connection["extra"]["config_kwargs"] = {
+        "retries": {"mode": "standard", "total_max_attempts": 3}
+    }
     monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(connection))
 
 

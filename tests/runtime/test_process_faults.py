@@ -6,6 +6,7 @@ duplicate an instance."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from datetime import UTC, datetime, timedelta
@@ -15,8 +16,14 @@ import psycopg2
 import pytest
 
 from tests.airflow_servers import api_get, api_post, restart, running_airflow, wait_for
+from tests.fault_proxy import FaultProxy, Rule
 
 LOADER = Path(__file__).parents[2] / "dags" / "dp_airflow_loader.py"
+QUICK_HEARTBEAT_CHECK = {
+    "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "15",
+    "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
+}
+"""A task whose processes vanished is failed after 15 s rather than 5 minutes."""
 
 
 def _dags(tmp_path: Path, name: str, definition: dict) -> Path:
@@ -37,14 +44,27 @@ def _instance(env: dict[str, str], path: str, task_id: str) -> dict:
     return api_get(env, f"{path}/taskInstances/{task_id}")
 
 
-@pytest.mark.slow
-def test_a_sql_script_killed_mid_way_commits_nothing_and_its_rerun_is_whole(
-    tmp_path: Path, postgres: dict
-) -> None:
+def _running(env: dict[str, str], path: str, task_id: str) -> dict:
+    return wait_for(
+        lambda: (ti := _instance(env, path, task_id))["state"] == "running" and ti["pid"] and ti,
+        180,
+        f"{task_id} runs",
+    )
+
+
+def _kill(pid: int) -> None:
+    """SIGKILL to the task's supervisor and its children: no handler runs, nothing is cleaned."""
     import psutil
 
-    _rows(postgres, "DROP TABLE IF EXISTS killed; CREATE TABLE killed (n int)")
-    definition = {
+    supervisor = psutil.Process(pid)
+    for process in [supervisor, *supervisor.children(recursive=True)]:
+        process.kill()
+
+
+def _two_inserts(postgres: dict, table: str) -> dict:
+    """A SqlActivity inserting 1, sleeping ``myPause`` seconds (a Variable can shorten it for
+    the rerun), then inserting 2: all in one transaction."""
+    return {
         "objects": [
             {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
             {
@@ -59,39 +79,52 @@ def test_a_sql_script_killed_mid_way_commits_nothing_and_its_rerun_is_whole(
                 "id": "Load",
                 "type": "SqlActivity",
                 "database": {"ref": "Db"},
-                "script": "INSERT INTO killed VALUES (1); SELECT pg_sleep(#{myPause}); "
-                "INSERT INTO killed VALUES (2);",
+                "script": f"INSERT INTO {table} VALUES (1); SELECT pg_sleep(#{{myPause}}); "
+                f"INSERT INTO {table} VALUES (2);",
                 "maximumRetries": "0",
             },
         ],
         "parameters": [{"id": "myPause", "type": "Integer", "default": "60"}],
     }
-    extra = {
-        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "15",
-        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
-    }
+
+
+def _wait_for_sleep(postgres: dict) -> None:
+    wait_for(
+        lambda: _rows(
+            postgres,
+            "SELECT count(*) FROM pg_stat_activity WHERE "
+            "query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()",
+        )[0][0],
+        60,
+        "the script reaches pg_sleep",
+    )
+
+
+def _rerun(env: dict[str, str], dag_id: str, run_id: str, task_id: str) -> None:
+    """Clear the failed task, as an operator does in the UI, and wait for its success."""
+    api_post(
+        env,
+        f"/api/v2/dags/{dag_id}/clearTaskInstances",
+        {"dry_run": False, "dag_run_id": run_id, "task_ids": [task_id]},
+    )
+    path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}"
+    wait_for(lambda: _instance(env, path, task_id)["state"] == "success", 180, "the rerun")
+
+
+@pytest.mark.slow
+def test_a_sql_script_killed_mid_way_commits_nothing_and_its_rerun_is_whole(
+    tmp_path: Path, postgres: dict
+) -> None:
+    _rows(postgres, "DROP TABLE IF EXISTS killed; CREATE TABLE killed (n int)")
+    definition = _two_inserts(postgres, "killed")
     dags = _dags(tmp_path, "killsql", definition)
-    with running_airflow(tmp_path / "home", dags, extra) as env:
+    with running_airflow(tmp_path / "home", dags, QUICK_HEARTBEAT_CHECK) as env:
         wait_for(lambda: api_get(env, "/api/v2/dags?dag_id_pattern=killsql")["dags"], 180, "parse")
         run = api_post(env, "/api/v2/dags/killsql/dagRuns", {"logical_date": None})
         path = f"/api/v2/dags/killsql/dagRuns/{run['dag_run_id']}"
-        running = wait_for(
-            lambda: (ti := _instance(env, path, "Load"))["state"] == "running" and ti["pid"] and ti,
-            180,
-            "Load runs",
-        )
-        wait_for(
-            lambda: _rows(
-                postgres,
-                "SELECT count(*) FROM pg_stat_activity WHERE "
-                "query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()",
-            )[0][0],
-            60,
-            "the script reaches pg_sleep",
-        )
-        supervisor = psutil.Process(running["pid"])
-        for process in [supervisor, *supervisor.children(recursive=True)]:
-            process.kill()  # SIGKILL: no handler runs, no rollback is sent
+        running = _running(env, path, "Load")
+        _wait_for_sleep(postgres)
+        _kill(running["pid"])
         failed = wait_for(
             lambda: (ti := _instance(env, path, "Load"))["state"] == "failed" and ti,
             120,
@@ -100,12 +133,7 @@ def test_a_sql_script_killed_mid_way_commits_nothing_and_its_rerun_is_whole(
         assert failed["try_number"] == 1
         assert _rows(postgres, "SELECT n FROM killed") == []  # the first INSERT rolled back
         api_post(env, "/api/v2/variables", {"key": "killsql__myPause", "value": "0"})
-        api_post(
-            env,
-            "/api/v2/dags/killsql/clearTaskInstances",
-            {"dry_run": False, "dag_run_id": run["dag_run_id"], "task_ids": ["Load"]},
-        )
-        wait_for(lambda: _instance(env, path, "Load")["state"] == "success", 180, "the rerun")
+        _rerun(env, "killsql", run["dag_run_id"], "Load")
     assert sorted(_rows(postgres, "SELECT n FROM killed")) == [(1,), (2,)]
 
 
@@ -152,3 +180,72 @@ def test_restarted_scheduler_and_dag_processor_skip_and_repeat_no_instance(
     starts = sorted(r["data_interval_start"][:19] for r in runs)
     assert starts == expected
     assert sorted(out.read_text().split()) == expected  # each instance ran exactly once
+
+
+@pytest.mark.slow
+def test_a_database_restarted_mid_script_fails_the_attempt_and_commits_nothing(
+    tmp_path: Path,
+) -> None:
+    from tests.servers import postgres_cluster, restart_postgres
+
+    with postgres_cluster() as own:  # its own cluster: the session's is not restarted
+        _rows(own, "CREATE TABLE restarted (n int)")
+        dags = _dags(tmp_path, "restartdb", _two_inserts(own, "restarted"))
+        with running_airflow(tmp_path / "home", dags) as env:
+            wait_for(
+                lambda: api_get(env, "/api/v2/dags?dag_id_pattern=restartdb")["dags"], 180, "parse"
+            )
+            run = api_post(env, "/api/v2/dags/restartdb/dagRuns", {"logical_date": None})
+            path = f"/api/v2/dags/restartdb/dagRuns/{run['dag_run_id']}"
+            _running(env, path, "Load")
+            _wait_for_sleep(own)
+            restart_postgres(own)
+            failed = wait_for(
+                lambda: (ti := _instance(env, path, "Load"))["state"] == "failed" and ti,
+                60,
+                "the attempt fails when its connection is closed",
+            )
+            assert failed["try_number"] == 1
+            log = json.dumps(api_get(env, f"{path}/taskInstances/Load/logs/1?full_content=true"))
+            assert "Load: statement 2 of 3 (script line 1) failed, nothing was committed" in log
+            assert "terminating connection due to administrator command" in log
+            assert _rows(own, "SELECT n FROM restarted") == []  # the open transaction rolled back
+            api_post(env, "/api/v2/variables", {"key": "restartdb__myPause", "value": "0"})
+            _rerun(env, "restartdb", run["dag_run_id"], "Load")
+        assert sorted(_rows(own, "SELECT n FROM restarted")) == [(1,), (2,)]
+
+
+@pytest.mark.slow
+def test_a_copy_killed_mid_upload_leaves_no_object_and_its_rerun_cleans_up(
+    tmp_path: Path, aws, proxy: FaultProxy
+) -> None:
+    from tests.runtime.test_faults import BIG, _copy
+
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="faults")
+    s3.put_object(Bucket="faults", Key="in/data.csv", Body=BIG)
+    proxy.script(Rule("UploadPart", "delay", nth=2, seconds=600))  # holds the last part
+    dags = _dags(tmp_path, "killcopy", _copy("out.tsv"))
+    extra = {
+        **QUICK_HEARTBEAT_CHECK,
+        "AIRFLOW_CONN_AWS_DEFAULT": os.environ["AIRFLOW_CONN_AWS_DEFAULT"],
+    }
+    with running_airflow(tmp_path / "home", dags, extra) as env:
+        wait_for(lambda: api_get(env, "/api/v2/dags?dag_id_pattern=killcopy")["dags"], 180, "parse")
+        run = api_post(env, "/api/v2/dags/killcopy/dagRuns", {"logical_date": None})
+        path = f"/api/v2/dags/killcopy/dagRuns/{run['dag_run_id']}"
+        running = _running(env, path, "Copy")
+        wait_for(lambda: proxy.seen["UploadPart"] >= 2, 120, "the first part is uploaded")
+        _kill(running["pid"])
+        wait_for(
+            lambda: _instance(env, path, "Copy")["state"] == "failed",
+            120,
+            "the killed attempt is failed by the heartbeat check",
+        )
+        assert "Contents" not in s3.list_objects_v2(Bucket="faults", Prefix="out")
+        (left,) = s3.list_multipart_uploads(Bucket="faults")["Uploads"]  # a killed process
+        assert left["Key"] == "out.tsv"  # cannot abort its upload
+        proxy.script()
+        _rerun(env, "killcopy", run["dag_run_id"], "Copy")
+    assert s3.get_object(Bucket="faults", Key="out.tsv")["Body"].read() == BIG.replace(b",", b"\t")
+    assert "Uploads" not in s3.list_multipart_uploads(Bucket="faults")  # the rerun aborted it
