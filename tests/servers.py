@@ -47,7 +47,7 @@ def postgres_cluster() -> Iterator[dict[str, Any]]:
         check=True,
         capture_output=True,
     )
-    _PG_CTL[port] = pg_ctl
+    _PG_CTL[port] = [*pg_ctl, "-l", str(root / "server.log")]
     try:
         yield {"host": "127.0.0.1", "port": port, "user": "postgres", "dbname": "postgres"}
     finally:
@@ -57,7 +57,8 @@ def postgres_cluster() -> Iterator[dict[str, Any]]:
 
 
 _PG_CTL: dict[int, list[str]] = {}
-"""pg_ctl of each running cluster, by port."""
+"""pg_ctl of each running cluster, by port, with its log file: a server started without one
+writes to pg_ctl's output, and waiting for that output would wait for the server to end."""
 
 
 def restart_postgres(params: dict[str, Any]) -> None:

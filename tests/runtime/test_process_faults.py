@@ -1,7 +1,9 @@
 """Killed and restarted processes under the real scheduler (LocalExecutor): a task killed with
 SIGKILL in the middle of a SQL script leaves nothing committed and its rerun gives the same
-result; the scheduler and DAG processor restarted in the middle of a catch-up neither skip nor
-duplicate an instance."""
+result; the database server restarted under a script fails the attempt with nothing committed;
+a copy killed mid-upload leaves no object and its rerun removes the upload it left; the
+scheduler and DAG processor restarted in the middle of a catch-up neither skip nor duplicate
+an instance."""
 
 from __future__ import annotations
 
@@ -207,8 +209,9 @@ def test_a_database_restarted_mid_script_fails_the_attempt_and_commits_nothing(
             )
             assert failed["try_number"] == 1
             log = json.dumps(api_get(env, f"{path}/taskInstances/Load/logs/1?full_content=true"))
-            assert "Load: statement 2 of 3 (script line 1) failed, nothing was committed" in log
-            assert "terminating connection due to administrator command" in log
+            said = log[log.index("Load: statement 2 of 3") :][:400]
+            assert said.startswith("Load: statement 2 of 3 (script line 1) failed, nothing was")
+            assert "server closed the connection unexpectedly" in said, said
             assert _rows(own, "SELECT n FROM restarted") == []  # the open transaction rolled back
             api_post(env, "/api/v2/variables", {"key": "restartdb__myPause", "value": "0"})
             _rerun(env, "restartdb", run["dag_run_id"], "Load")
