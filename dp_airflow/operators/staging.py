@@ -49,7 +49,8 @@ def download(hook: S3Hook, url: str, is_directory: bool, target: Path) -> int:
 
 
 def upload(hook: S3Hook, source: Path, url: str, is_directory: bool, encrypt: bool = True) -> int:
-    """Upload a staged output; ``encrypt``: SSE-S3 (``s3EncryptionType``)."""
+    """Upload a staged output; ``encrypt``: SSE-S3 (``s3EncryptionType``). A directory that
+    fails part-way has the objects already written deleted."""
     bucket, key = S3Hook.parse_s3_url(url)
     files = sorted(p for p in source.rglob("*") if p.is_file())
     if not is_directory:
@@ -58,9 +59,16 @@ def upload(hook: S3Hook, source: Path, url: str, is_directory: bool, encrypt: bo
         hook.load_file(str(files[0]), key, bucket, replace=True, encrypt=encrypt)
         return 1
     prefix = directory_prefix(key)
-    for path in files:
-        relative = path.relative_to(source).as_posix()
-        hook.load_file(str(path), prefix + relative, bucket, replace=True, encrypt=encrypt)
+    written: list[str] = []
+    try:
+        for path in files:
+            target = prefix + path.relative_to(source).as_posix()
+            hook.load_file(str(path), target, bucket, replace=True, encrypt=encrypt)
+            written.append(target)
+    except BaseException:
+        if written:  # no half-written directory: what this attempt wrote goes again
+            hook.delete_objects(bucket, written)
+        raise
     return len(files)
 
 

@@ -160,3 +160,100 @@ def test_a_write_aborts_the_incomplete_upload_a_killed_attempt_left_on_its_key(
     assert _run(tmp_path, _copy("out.tsv")) == {"Copy": "success"}
     (left,) = s3.list_multipart_uploads(Bucket="faults")["Uploads"]
     assert left["Key"] == "out.tsv.old"  # only the very key written is cleaned
+
+
+def _export(pg: dict, key: str) -> dict:
+    from tests.runtime.test_data_movement import _database
+
+    return {
+        "objects": [
+            {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
+            _database(pg),
+            {"id": "Csv", "type": "CSV"},
+            {
+                "id": "Rows",
+                "type": "SqlDataNode",
+                "database": {"ref": "Db"},
+                "table": "big",
+                "selectQuery": "SELECT n, 'row ' || n, 'été' FROM big ORDER BY n",
+            },
+            {
+                "id": "Out",
+                "type": "S3DataNode",
+                "filePath": f"s3://faults/{key}",
+                "dataFormat": {"ref": "Csv"},
+            },
+            {
+                "id": "Export",
+                "type": "CopyActivity",
+                "input": {"ref": "Rows"},
+                "output": {"ref": "Out"},
+                "maximumRetries": "0",
+            },
+        ]
+    }
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_a_sql_export_rides_out_upload_faults_and_a_persistent_one_leaves_nothing(
+    tmp_path: Path, aws, proxy: FaultProxy, pg: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.runtime.test_data_movement import _query
+
+    _query(pg, "CREATE TABLE big AS SELECT generate_series(0, 449999) AS n")
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="faults")
+    assert _run(tmp_path, _export(pg, "clean.csv")) == {"Export": "success"}
+    clean = s3.get_object(Bucket="faults", Key="clean.csv")["Body"].read()
+    assert len(clean) > 8 * 2**20  # two parts
+    proxy.script(
+        Rule("UploadPart", "503", code="SlowDown"),
+        Rule("CompleteMultipartUpload", "500", code="InternalError"),
+    )
+    assert _run(tmp_path, _export(pg, "faulty.csv")) == {"Export": "success"}
+    assert dict(proxy.hits) == {"UploadPart": 1, "CompleteMultipartUpload": 1}
+    assert s3.get_object(Bucket="faults", Key="faulty.csv")["Body"].read() == clean
+    proxy.script(Rule("UploadPart", "500", nth=2, times=0, code="InternalError"))
+    assert _run(tmp_path, _export(pg, "broken.csv")) == {"Export": "failed"}
+    log = capsys.readouterr()
+    assert "UploadPart operation" in log.out + log.err
+    assert "Contents" not in s3.list_objects_v2(Bucket="faults", Prefix="broken")
+    assert "Uploads" not in s3.list_multipart_uploads(Bucket="faults")
+
+
+def _staged(command: str) -> dict:
+    return {
+        "objects": [
+            {"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"},
+            {"id": "Out", "type": "S3DataNode", "directoryPath": "s3://faults/staged/"},
+            {
+                "id": "Make",
+                "type": "ShellCommandActivity",
+                "stage": "true",
+                "output": {"ref": "Out"},
+                "maximumRetries": "0",
+                "command": command,
+            },
+        ]
+    }
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_staged_outputs_ride_out_faults_and_a_directory_is_never_half_written(
+    tmp_path: Path, aws, proxy: FaultProxy, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="faults")
+    command = "for n in 1 2 3; do echo part $n > ${OUTPUT1_STAGING_DIR}/$n.txt; done"
+    proxy.script(Rule("PutObject", "503", code="SlowDown"))
+    assert _run(tmp_path, _staged(command)) == {"Make": "success"}
+    assert proxy.hits["PutObject"] == 1
+    listed = s3.list_objects_v2(Bucket="faults", Prefix="staged/")["Contents"]
+    assert [o["Key"] for o in listed] == ["staged/1.txt", "staged/2.txt", "staged/3.txt"]
+    for obj in listed:
+        s3.delete_object(Bucket="faults", Key=obj["Key"])
+    proxy.script(Rule("PutObject", "500", nth=3, times=0, code="InternalError"))
+    assert _run(tmp_path, _staged(command)) == {"Make": "failed"}
+    log = capsys.readouterr()
+    assert "PutObject operation" in log.out + log.err
+    assert "Contents" not in s3.list_objects_v2(Bucket="faults", Prefix="staged/")
