@@ -12,7 +12,7 @@ import timeit
 import pendulum
 from airflow.timetables.base import DataInterval, TimeRestriction
 
-from dp_airflow.definition.slots import Period, PeriodUnit, parse_datetime
+from dp_airflow.model.slots import Period, PeriodUnit, parse_datetime
 from dp_airflow.schedule.model import RunAt, ScheduleSpec
 from dp_airflow.schedule.pipeline import NamedSchedule
 from dp_airflow.schedule.timetable import DataPipelineTimetable

@@ -110,10 +110,10 @@ def _median(action, runs: int = 3) -> float:
 
 
 def main() -> None:
-    from dp_airflow.definition.validate import validate_file
+    from dp_airflow.validate.validation import validate_file
 
     try:  # translation as the loader does it (absent in versions before the dags-folder work)
-        from dp_airflow.translate.translation import source_for, translate_source
+        from dp_airflow.plan.translation import source_for, translate_source
 
         def translate(path: Path) -> object:
             from dp_airflow.errors import DpAirflowError

@@ -44,6 +44,7 @@ def dag_id_for(path: str | Path, pipeline_name: str | None = None) -> str:
 
 
 def safe_dag_id(text: str) -> str:
+    """A text made into a valid DAG id (runs of other characters become ``_``)."""
     return _DAG_ID.sub("_", text).strip("_") or "pipeline"
 
 
@@ -75,6 +76,8 @@ class PipelineSource:
 
 @dataclass
 class Discovery:
+    """What a dags folder holds: the pipeline sources, and the files skipped with why."""
+
     sources: list[PipelineSource] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     """Files that are not Data Pipeline definitions (debug-logged by the loader)."""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dp_airflow.definition.diagnostics import Diagnostic
+    from dp_airflow.diagnostics import Diagnostic
 
 
 class DpAirflowError(Exception):

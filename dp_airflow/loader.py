@@ -27,7 +27,7 @@ from dp_airflow.budget import BudgetExceeded, cpu_budget
 from dp_airflow.discovery import Discovery, PipelineSource, discover
 from dp_airflow.errors import UnreadableFileError
 from dp_airflow.migration_report import documented_outcome
-from dp_airflow.translate.translation import Broken, Outcome, translate_source
+from dp_airflow.plan.translation import Broken, Outcome, translate_source
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -124,8 +124,8 @@ def _translate(source: PipelineSource, budget: float) -> Outcome:
 
 
 def _dags_of(source: PipelineSource, outcome: Outcome, catchup: bool) -> Iterator[DAG]:
+    from dp_airflow.render.dag import render_dag
     from dp_airflow.runtime.compat import check_cycle
-    from dp_airflow.translate.render import render_dag
 
     if isinstance(outcome, Broken):
         yield _stand_in(source.dag_id, source, list(outcome.diagnostics))
@@ -160,7 +160,7 @@ def _clash(dag_id: str, sources: Iterable[PipelineSource]) -> str:
 
 
 def _stand_in(dag_id: str, source: PipelineSource, diagnostics: list[str]) -> DAG:
-    from dp_airflow.translate.render import render_invalid_dag
+    from dp_airflow.render.dag import render_invalid_dag
 
     return render_invalid_dag(dag_id, str(source.definition), diagnostics)
 
@@ -168,8 +168,8 @@ def _stand_in(dag_id: str, source: PipelineSource, diagnostics: list[str]) -> DA
 def file_dags(path: Path, catchup: bool = False) -> list[DAG]:
     """The DAGs of one definition file (its companion files read beside it), for tools and
     tests; raises DefinitionError with every error instead of building a stand-in."""
-    from dp_airflow.translate.render import render_dag
-    from dp_airflow.translate.translation import source_for
+    from dp_airflow.plan.translation import source_for
+    from dp_airflow.render.dag import render_dag
 
     return [
         render_dag(spec, runtime, catchup) for spec, runtime in translate_source(source_for(path))

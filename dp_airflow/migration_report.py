@@ -23,7 +23,7 @@ from dp_airflow.discovery import (
     companions_beside,
     discover,
 )
-from dp_airflow.translate.translation import (
+from dp_airflow.plan.translation import (
     Outcome,
     broken_from,
     translate_validated,
@@ -88,6 +88,8 @@ _BUILTIN = frozenset(
 
 @dataclass
 class PipelineReport:
+    """One pipeline's migration report: its view, verdict, actions and notes."""
+
     view: PipelineView
     actions: list[str] = field(default_factory=list)
     verdict: str = "ready"
@@ -237,6 +239,7 @@ def _tools(view: PipelineView) -> set[str]:
 
 
 def render(reports: list[PipelineReport], output: str) -> str:
+    """The reports as text, JSON, Markdown or HTML (``output``)."""
     if output == "json":
         return json.dumps(
             {"summary": summary(reports), "pipelines": [r.to_json() for r in reports]}, indent=2
@@ -249,6 +252,7 @@ def render(reports: list[PipelineReport], output: str) -> str:
 
 
 def summary(reports: list[PipelineReport]) -> dict[str, Any]:
+    """Counts over all reports: verdicts, field treatments and object types."""
     verdicts = Counter(r.verdict for r in reports)
     treatments = Counter(f["treatment"] for r in reports for o in r.view.objects for f in o.fields)
     types = Counter(o.type for r in reports for o in r.view.objects)

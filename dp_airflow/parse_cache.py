@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from dp_airflow.discovery import PipelineSource
-    from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
-    from dp_airflow.translate.translation import Outcome
+    from dp_airflow.plan.translation import Outcome
 
 
 def cache_dir() -> Path | None:
+    """Where translations are cached (``[dp_airflow] parse_cache_dir``), None when off."""
     configured = os.environ.get("AIRFLOW__DP_AIRFLOW__PARSE_CACHE_DIR")
     if configured is not None:
         return None if configured.strip().lower() in ("", "off", "false") else Path(configured)
@@ -105,7 +105,7 @@ def collection_paused() -> Iterator[None]:
 
 
 def _cacheable(outcome: Outcome) -> bool:
-    from dp_airflow.translate.translation import Broken
+    from dp_airflow.plan.translation import Broken
 
     if isinstance(outcome, Broken):
         return outcome.cacheable
@@ -123,15 +123,3 @@ def _store(directory: Path, file_key: str, entry: Path, result: Outcome) -> None
         os.replace(temporary, entry)
     except OSError:
         pass  # a read-only or full disk only costs the next parse its time
-
-
-def pipeline_runtimes(source: PipelineSource) -> dict[str, PipelineRuntime]:
-    """DAG id → runtime for each pipeline of a source, through the cache (for callbacks outside
-    tasks, such as the late alarm's, which hold no DAG)."""
-    from dp_airflow.migration_report import documented_outcome
-    from dp_airflow.translate.translation import Broken
-
-    found = cached_translation(source, documented_outcome)
-    if found is None or isinstance(found, Broken):
-        return {}
-    return {spec.dag_id: runtime for spec, runtime in found}

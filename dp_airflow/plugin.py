@@ -11,6 +11,8 @@ from dp_airflow.ui.app import app as data_pipelines_app
 
 
 class DataPipelinePlugin(AirflowPlugin):
+    """Registers the timetable and the Data Pipelines view with Airflow."""
+
     name = "dp_airflow"
     timetables = [DataPipelineTimetable]  # noqa: RUF012 - Airflow reads the class attribute
     fastapi_apps = [  # noqa: RUF012

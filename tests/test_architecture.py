@@ -79,3 +79,69 @@ def test_no_module_of_the_package_is_part_of_an_import_cycle() -> None:
     graph = import_graph()
     assert len(graph) > 90
     assert cycles(graph) == []
+
+
+STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("foundation", ("errors", "diagnostics", "settings", "budget")),
+    ("discover", ("discovery",)),
+    ("read", ("read",)),
+    ("resolve", ("resolve",)),
+    ("model", ("model",)),
+    ("languages", ("expressions", "schedule", "emr")),
+    ("validate", ("validate",)),
+    ("plan", ("plan",)),
+    ("runtime", ("runtime", "operators", "notifiers", "sql", "schedule.timetable")),
+    ("render", ("render",)),
+    ("report", ("migration_report", "ui.catalog", "ui.pages")),
+    ("load", ("loader", "parse_cache")),
+    ("serve", ("ui", "plugin")),
+    ("cli", ("cli",)),
+)
+"""The stages in import order: a module may import its own stage and earlier ones only. The
+runtime (operators, notifiers) comes before render, which instantiates it; the languages
+(expressions, schedules, EMR requests) serve validation and the runtime alike."""
+
+
+def stage_of(module: str) -> int | None:
+    """The index in STAGES of a module of the package (the longest matching prefix wins)."""
+    best: tuple[int, int] | None = None
+    relative = module.removeprefix("dp_airflow.")
+    for rank, (_, prefixes) in enumerate(STAGES):
+        for prefix in prefixes:
+            matches = relative == prefix or relative.startswith(prefix + ".")
+            if matches and (best is None or len(prefix) > best[1]):
+                best = (rank, len(prefix))
+    return None if best is None else best[0]
+
+
+def test_every_module_belongs_to_a_stage() -> None:
+    unplaced = [m for m in import_graph() if m != "dp_airflow" and stage_of(m) is None]
+    assert unplaced == []
+
+
+def test_no_module_imports_from_a_later_stage() -> None:
+    later = [
+        f"{module} ({STAGES[stage_of(module) or 0][0]}) imports {target} "
+        f"({STAGES[stage_of(target) or 0][0]})"
+        for module, targets in import_graph().items()
+        for target in targets
+        if module != "dp_airflow" and (stage_of(target) or 0) > (stage_of(module) or 0)
+    ]
+    assert later == []
+
+
+def test_the_stage_check_sees_a_backward_import() -> None:
+    assert stage_of("dp_airflow.read.raw") == 2
+    assert stage_of("dp_airflow.schedule.timetable") == 8  # longer prefix than "schedule"
+    assert (stage_of("dp_airflow.read.raw") or 0) < (stage_of("dp_airflow.validate.context") or 0)
+
+
+def test_every_public_function_and_class_has_a_docstring() -> None:
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            public = not getattr(node, "name", "_").startswith("_")
+            kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+            if isinstance(node, kinds) and public and ast.get_docstring(node) is None:
+                missing.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name}")
+    assert missing == []

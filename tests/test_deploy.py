@@ -83,7 +83,7 @@ def test_the_compose_file_runs_the_topology_of_the_celery_test() -> None:
 
 
 def test_the_worker_serves_every_queue_the_examples_use() -> None:
-    from dp_airflow.translate.translation import source_for, translate_source
+    from dp_airflow.plan.translation import source_for, translate_source
 
     command = _compose()["services"]["airflow-worker"]["command"]
     assert command.startswith("celery worker --queues ")

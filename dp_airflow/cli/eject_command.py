@@ -40,7 +40,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Write the Python DAG file of each pipeline of ``args.file``; the exit code."""
     from dp_airflow.errors import DefinitionError
-    from dp_airflow.translate.eject import eject_file
+    from dp_airflow.render.eject import eject_file
 
     try:
         ejected = eject_file(Path(args.file), catchup=args.catchup)

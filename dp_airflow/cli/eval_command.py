@@ -12,8 +12,8 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
-from dp_airflow.definition.slots import LiteralError, Period, parse_datetime, parse_period
 from dp_airflow.errors import DpAirflowError
+from dp_airflow.model.slots import LiteralError, Period, parse_datetime, parse_period
 
 MASK = "********"
 
@@ -110,12 +110,12 @@ def _params(pairs: list[str]) -> dict[str, tuple[str, ...]]:
 
 def _load(args: argparse.Namespace, err: TextIO) -> Environment | None:
     from dp_airflow.cli.parameter_flags import parameter_inputs
-    from dp_airflow.definition.diagnostics import DiagnosticSink
-    from dp_airflow.definition.inputs import read_pipeline
-    from dp_airflow.definition.validate import validate_definition
+    from dp_airflow.diagnostics import DiagnosticSink
     from dp_airflow.discovery import dag_id_for
     from dp_airflow.errors import UnreadableFileError
     from dp_airflow.expressions.scope import Environment
+    from dp_airflow.read.inputs import read_pipeline
+    from dp_airflow.validate.validation import validate_definition
 
     path, object_id = args.definition, args.object
     try:

@@ -213,8 +213,8 @@ def _cli_documents(
 ) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
     """The definition in the CLI file format (objects and parameters), its values, and the
     secrets left out."""
-    from dp_airflow.definition.convert import MASK, to_cli
-    from dp_airflow.definition.readers import read_text
+    from dp_airflow.read.convert import MASK, to_cli
+    from dp_airflow.read.readers import read_text
 
     api = {
         "pipelineObjects": definition.get("pipelineObjects", []),
@@ -240,8 +240,8 @@ def _cli_documents(
 
 
 def _errors(path: Path) -> int:
-    from dp_airflow.definition.inputs import read_pipeline
-    from dp_airflow.definition.validate import validate_loaded
+    from dp_airflow.read.inputs import read_pipeline
+    from dp_airflow.validate.validation import validate_loaded
 
     result = validate_loaded(read_pipeline(path), build_models=False)
     return sum(d.is_error for d in result.diagnostics)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from dp_airflow.definition.diagnostics import Diagnostic
+    from dp_airflow.diagnostics import Diagnostic
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``dp-airflow`` command; the exit code (0, 1 invalid input, 2 usage)."""
     args = build_parser().parse_args(argv)
-    from dp_airflow.definition.inputs import InputError
+    from dp_airflow.read.inputs import InputError
 
     try:
         if args.command == "validate":
@@ -144,9 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from dp_airflow.cli.parameter_flags import parameter_inputs
-    from dp_airflow.definition.inputs import read_pipeline
-    from dp_airflow.definition.validate import validate_loaded
     from dp_airflow.errors import UnreadableFileError
+    from dp_airflow.read.inputs import read_pipeline
+    from dp_airflow.validate.validation import validate_loaded
 
     files, output = args.files, args.format
     reports: list[dict[str, Any]] = []
@@ -230,9 +230,9 @@ def _json(diagnostic: Diagnostic, name: str) -> dict[str, Any]:
 
 def _convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from dp_airflow.cli.parameter_flags import parameter_inputs
-    from dp_airflow.definition.convert import merged, to_api, to_cli
-    from dp_airflow.definition.inputs import PipelineInputs, read_pipeline
     from dp_airflow.errors import UnreadableFileError
+    from dp_airflow.read.convert import merged, to_api, to_cli
+    from dp_airflow.read.inputs import PipelineInputs, read_pipeline
 
     with_inputs = args.merged or args.split
     try:
@@ -275,8 +275,8 @@ def _split(document: dict[str, Any], args: argparse.Namespace, out: TextIO, err:
     Masked secret values are left out of values.json (a mask is no value to run with)."""
     from pathlib import Path
 
-    from dp_airflow.definition.convert import MASK
     from dp_airflow.discovery import FOLDER_DEFINITION, FOLDER_PARAMETERS, FOLDER_VALUES
+    from dp_airflow.read.convert import MASK
 
     folder = Path(args.split)
     folder.mkdir(parents=True, exist_ok=True)

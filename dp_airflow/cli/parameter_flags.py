@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dp_airflow.definition.inputs import PipelineInputs
+    from dp_airflow.read.inputs import PipelineInputs
 
 
 def add_parameter_flags(parser: argparse.ArgumentParser, short_form: bool = True) -> None:
@@ -48,8 +48,8 @@ def add_parameter_flags(parser: argparse.ArgumentParser, short_form: bool = True
 
 def parameter_inputs(args: argparse.Namespace, definition: str | Path) -> PipelineInputs:
     """The inputs of ``definition``: its companion files, overridden by the flags."""
-    from dp_airflow.definition.inputs import PipelineInputs
     from dp_airflow.discovery import FOLDER_DEFINITION
+    from dp_airflow.read.inputs import PipelineInputs
 
     path = Path(definition)
     if path.is_dir():

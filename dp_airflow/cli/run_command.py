@@ -14,10 +14,10 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from dp_airflow.definition.slots import LiteralError, parse_datetime
+from dp_airflow.model.slots import LiteralError, parse_datetime
 
 if TYPE_CHECKING:
-    from dp_airflow.definition.validate import ValidationResult
+    from dp_airflow.validate.validation import ValidationResult
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,9 +41,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run a definition's first pipeline once with ``dag.test()``; the exit code."""
     from dp_airflow.cli.parameter_flags import parameter_inputs
-    from dp_airflow.definition.inputs import read_pipeline
-    from dp_airflow.definition.validate import validate_loaded
     from dp_airflow.errors import UnreadableFileError
+    from dp_airflow.read.inputs import read_pipeline
+    from dp_airflow.validate.validation import validate_loaded
 
     try:
         at = parse_datetime(args.at.removesuffix("Z")) if args.at else None
@@ -111,9 +111,9 @@ def _run(result: ValidationResult, at: Any) -> dict[str, Any]:
     from airflow.utils import db
 
     from dp_airflow.discovery import dag_id_for
+    from dp_airflow.plan.translation import translate_validated
+    from dp_airflow.render.dag import render_dag
     from dp_airflow.runtime.attempt_fields import status_in_run
-    from dp_airflow.translate.render import render_dag
-    from dp_airflow.translate.translation import translate_validated
 
     if os.environ.get("DP_AIRFLOW_THROWAWAY_HOME"):
         db.initdb()

@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import TextIO
 
-from dp_airflow.definition.slots import LiteralError, parse_datetime
+from dp_airflow.model.slots import LiteralError, parse_datetime
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,11 +39,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Print a pipeline's next instances; the exit code."""
     from dp_airflow.cli.parameter_flags import parameter_inputs
-    from dp_airflow.definition.diagnostics import DiagnosticSink
-    from dp_airflow.definition.inputs import read_pipeline
-    from dp_airflow.definition.validate import validate_definition
+    from dp_airflow.diagnostics import DiagnosticSink
     from dp_airflow.errors import UnreadableFileError
+    from dp_airflow.read.inputs import read_pipeline
     from dp_airflow.schedule.pipeline import ScheduleError, object_schedule, pipeline_schedule
+    from dp_airflow.validate.validation import validate_definition
 
     if args.count < 0:
         print("dp-airflow schedule: --count must not be negative", file=err)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dp_airflow.definition.rules_emr import DEFAULT_INSTANCE_TYPE, retired_instance_type
+from dp_airflow.model.objects.resources import DEFAULT_INSTANCE_TYPE, retired_instance_type
 
 DEFAULT_RELEASE = "emr-6.15.0"
 DEFAULT_SERVICE_ROLE = "DataPipelineDefaultRole"

@@ -38,6 +38,8 @@ _FROM_TOOL = {k.lower(): v for v, k in _TO_TOOL.items()}
 
 @dataclass(frozen=True)
 class ToolStep:
+    """One DynamoDbExport or DynamoDbImport step: table, S3 path and throughput ratio."""
+
     action: str
     """``export`` or ``import``."""
     s3_path: str
@@ -102,4 +104,5 @@ def _value_in(value: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def all_tool_steps(steps: Sequence[str]) -> bool:
+    """Whether every step runs AWS's DynamoDbExport or DynamoDbImport tool (run natively)."""
     return bool(steps) and all(tool_class(s) is not None for s in steps)

@@ -66,12 +66,14 @@ def _step(
 
 
 def shell_step(name: str, command: str) -> dict[str, Any]:
+    """An EMR step running ``command`` with ``bash -c`` through command-runner."""
     return _step(name, COMMAND_RUNNER, ["bash", "-c", command])
 
 
 def emr_activity_steps(
     object_id: str, steps: Sequence[str], pre: Sequence[str] = (), post: Sequence[str] = ()
 ) -> list[dict[str, Any]]:
+    """An EmrActivity's steps (``jar,arg,…``), between its pre- and post-step commands."""
     out = [shell_step(f"{object_id} preStepCommand {i}", c) for i, c in enumerate(pre, 1)]
     for index, text in enumerate(steps, start=1):
         parts = split_escaped(text)
@@ -89,6 +91,7 @@ def hadoop_activity_steps(
     arguments: Sequence[str],
     queue: str | None = None,
 ) -> list[dict[str, Any]]:
+    """A HadoopActivity's jar step, with its Hadoop queue as a ``-D`` option."""
     args = (["-D", f"mapreduce.job.queuename={queue}"] if queue else []) + list(arguments)
     return [_step(f"{object_id}", jar_uri, args, main_class)]
 
@@ -121,6 +124,7 @@ DYNAMODB_HANDLER = "org.apache.hadoop.hive.dynamodb.DynamoDBStorageHandler"
 
 
 def hive_table_ddl(table: str, node: NodeInfo) -> str:
+    """The Hive DDL of a staged table over a data node (S3 location or DynamoDB table)."""
     if node.export_format and not node.columns:  # sparse: the item as a map, as DP did
         if node.kind == "DynamoDB":
             return (
@@ -181,6 +185,7 @@ def hive_activity_steps(
     outputs: Sequence[NodeInfo],
     stage: bool = True,
 ) -> list[dict[str, Any]]:
+    """A HiveActivity's step: its staged tables, then its script with ``-d`` variables."""
     parameters: list[str] = []
     ddl: list[str] = []
     if stage:
@@ -203,6 +208,7 @@ def pig_activity_steps(
     outputs: Sequence[NodeInfo],
     stage: bool = True,
 ) -> list[dict[str, Any]]:
+    """A PigActivity's step: its staged relations, then its script with ``-p`` parameters."""
     prefix, suffix = [], []
     if stage:
         for index, node in enumerate(inputs, start=1):
@@ -244,6 +250,7 @@ def _pig_field(column: str) -> str:
 def hive_copy_steps(
     object_id: str, source: NodeInfo, target: NodeInfo, filter_sql: str | None
 ) -> list[dict[str, Any]]:
+    """A HiveCopyActivity's generated Hive copy step, filtered by ``filterSql``."""
     source_table, target_table = table_name(object_id, "input1"), table_name(object_id, "output1")
     if not target.columns:
         target = NodeInfo(

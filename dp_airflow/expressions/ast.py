@@ -19,6 +19,8 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Literal:
+    """A literal value (text, integer, number, boolean)."""
+
     value: int | float | str
     span: Span
 
@@ -44,6 +46,8 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class Binary:
+    """An arithmetic or comparison of two operands."""
+
     op: str
     left: Node
     right: Node
@@ -53,6 +57,8 @@ class Binary:
 
 @dataclass(frozen=True, slots=True)
 class Negate:
+    """A unary minus."""
+
     operand: Node
     span: Span
 

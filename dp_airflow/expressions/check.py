@@ -11,11 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from dp_airflow.definition.diagnostics import did_you_mean
-from dp_airflow.definition.inheritance import ResolvedObject
-from dp_airflow.definition.model import OBJECT_TYPES, field_specs
-from dp_airflow.definition.raw import RawParameter
-from dp_airflow.definition.slots import Kind, LiteralError, parse_datetime, parse_period
+from dp_airflow.diagnostics import did_you_mean
 from dp_airflow.expressions import datetimes
 from dp_airflow.expressions.ast import Binary, Call, Literal, Negate, Node, Reference, Span
 from dp_airflow.expressions.errors import ExpressionAtError, ExpressionTypeError
@@ -39,6 +35,10 @@ from dp_airflow.expressions.runtime_fields import (
 )
 from dp_airflow.expressions.template import compile_template
 from dp_airflow.expressions.values import a
+from dp_airflow.model.object_types import OBJECT_TYPES, field_specs
+from dp_airflow.model.slots import Kind, LiteralError, parse_datetime, parse_period
+from dp_airflow.read.raw import RawParameter
+from dp_airflow.resolve.inheritance import ResolvedObject
 
 FUNCTION, REFERENCE = "expression-function", "expression-reference"
 NAME_FIELDS = frozenset({"name", "id", "type"})

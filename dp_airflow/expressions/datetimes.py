@@ -12,7 +12,7 @@ import calendar
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dp_airflow.definition.slots import Period, PeriodUnit
+from dp_airflow.model.slots import Period, PeriodUnit
 
 
 def _localize(naive: datetime, zone: tzinfo | None) -> datetime:
@@ -27,6 +27,7 @@ def _localize(naive: datetime, zone: tzinfo | None) -> datetime:
 
 
 def add_months(value: datetime, months: int) -> datetime:
+    """``value`` plus ``months`` calendar months, the day clamped to the month's last."""
     total = value.year * 12 + (value.month - 1) + months
     year, month = divmod(total, 12)
     month += 1
@@ -51,6 +52,7 @@ def add_instant(value: datetime, delta: timedelta) -> datetime:
 
 
 def add_period(value: datetime, period: Period, sign: int = 1) -> datetime:
+    """``value`` plus (``sign`` 1) or minus (-1) a Data Pipeline period."""
     count = period.count * sign
     if period.unit is PeriodUnit.MONTHS:
         return add_months(value, count)
@@ -66,6 +68,7 @@ def add_period(value: datetime, period: Period, sign: int = 1) -> datetime:
 
 
 def zone(zone_id: str) -> tzinfo:
+    """The time zone of a Joda zone id (UTC and its aliases, or an IANA name)."""
     if zone_id.upper() in ("UTC", "Z", "GMT", "ETC/UTC"):
         return UTC
     try:

@@ -28,7 +28,7 @@ class ExpressionAtError(ExpressionError):
         return self
 
     def excerpt(self) -> tuple[str, ...]:
-        from dp_airflow.definition.diagnostics import caret_excerpt
+        from dp_airflow.diagnostics import caret_excerpt
 
         return caret_excerpt(self.source, self.offset, self.width) if self.source else ()
 

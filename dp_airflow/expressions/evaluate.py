@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from dp_airflow.definition.diagnostics import did_you_mean
+from dp_airflow.diagnostics import did_you_mean
 from dp_airflow.expressions.ast import Binary, Call, Literal, Negate, Node, Reference, Span
 from dp_airflow.expressions.errors import ExpressionAtError, ExpressionEvalError
 from dp_airflow.expressions.functions import (
@@ -44,6 +44,7 @@ class Scope(Protocol):
 
 
 def evaluate(node: Node, scope: Scope) -> Value:
+    """The value of an expression tree in ``scope``."""
     return _Evaluator(scope).visit(node)
 
 
@@ -357,7 +358,7 @@ def _coerce(value: Value, kind: str, function: str, index: int, span: Span) -> S
         if isinstance(value, datetime):
             return value
         if isinstance(value, str):
-            from dp_airflow.definition.slots import LiteralError, parse_datetime
+            from dp_airflow.model.slots import LiteralError, parse_datetime
 
             try:
                 return parse_datetime(value)

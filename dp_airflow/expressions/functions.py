@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dp_airflow.definition.slots import LiteralError, parse_period
 from dp_airflow.expressions import datetimes
 from dp_airflow.expressions.joda import PatternError, format_datetime
+from dp_airflow.model.slots import LiteralError, parse_period
 
 DATETIME, INTEGER, DOUBLE, STRING, ANY = "DateTime", "Integer", "Double", "String", "Any"
 OBJECT, LIST = "Object", "List"
@@ -22,6 +22,8 @@ OBJECT, LIST = "Object", "List"
 
 
 class FunctionFailure(Exception):
+    """A function refused its arguments at run time (an evaluation error at its call)."""
+
     def __init__(
         self, message: str, argument: int | None = None, inner_offset: int = 0, width: int = 1
     ) -> None:
@@ -34,6 +36,8 @@ class FunctionFailure(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Function:
+    """One function of the language: name, parameter kinds, result kind, implementation."""
+
     name: str
     params: tuple[str, ...]
     returns: str

@@ -34,6 +34,8 @@ _LETTERS = frozenset("GCYxwweEyDMdaKhHkmsSzZ")
 
 
 class PatternError(ValueError):
+    """A Joda-Time pattern that cannot be compiled."""
+
     def __init__(self, message: str, offset: int, width: int) -> None:
         super().__init__(message)
         self.offset = offset
@@ -193,6 +195,7 @@ def compile_pattern(pattern: str) -> tuple[Printer, ...]:
 
 
 def format_datetime(dt: datetime, pattern: str) -> str:
+    """``dt`` formatted with a Joda-Time pattern (compiled once per pattern)."""
     return compile_format(pattern)(dt)
 
 

@@ -9,6 +9,8 @@ from dp_airflow.expressions.errors import ExpressionSyntaxError
 
 
 class Token(NamedTuple):
+    """One token of an expression, with its span."""
+
     kind: str
     """``name``, ``int``, ``decimal``, ``string``, one of ``. , ( ) + - * / ^``, or ``eof``."""
     value: str

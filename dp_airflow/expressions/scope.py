@@ -12,16 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dp_airflow.definition.diagnostics import did_you_mean
-from dp_airflow.definition.inheritance import ResolvedObject
-from dp_airflow.definition.model import OBJECT_TYPES, field_specs
-from dp_airflow.definition.raw import RawParameter
-from dp_airflow.definition.slots import Kind, LiteralError, parse_datetime
+from dp_airflow.diagnostics import did_you_mean
 from dp_airflow.expressions.ast import Reference, Span
 from dp_airflow.expressions.datetimes import render as render_datetime
 from dp_airflow.expressions.errors import ExpressionAtError, ExpressionEvalError
 from dp_airflow.expressions.runtime_fields import UNPREFIXED_RUNTIME
 from dp_airflow.expressions.values import ObjectRef, Scalar, Value, a, type_name
+from dp_airflow.model.object_types import OBJECT_TYPES, field_specs
+from dp_airflow.model.slots import Kind, LiteralError, parse_datetime
+from dp_airflow.read.raw import RawParameter
+from dp_airflow.resolve.inheritance import ResolvedObject
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ class InstanceScope:
             if parameter is not None:
                 return parameter
             if name in self.env.parameters:
-                from dp_airflow.definition.inputs import missing_value_message
+                from dp_airflow.read.inputs import missing_value_message
 
                 message = missing_value_message(
                     name, self.env.pipeline_id, at_parse_time=self.env.at_parse_time

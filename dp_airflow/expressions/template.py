@@ -19,11 +19,15 @@ MAX_VALUE_LENGTH = 65_536
 
 @dataclass(frozen=True, slots=True)
 class Text:
+    """Literal text of a field value, outside ``#{...}``."""
+
     text: str
 
 
 @dataclass(frozen=True, slots=True)
 class Expr:
+    """One ``#{...}`` of a field value: its parsed tree and its span."""
+
     node: Node
     start: int
     """Offset of ``#{`` in the value."""
@@ -35,6 +39,8 @@ Part = Text | Expr
 
 @dataclass(frozen=True, slots=True)
 class Template:
+    """A field value as literal text and expressions, parsed once."""
+
     source: str
     parts: tuple[Part, ...]
 

@@ -36,6 +36,7 @@ def a(kind: str) -> str:
 
 
 def type_name(value: Value) -> str:
+    """The expression language's name for a value's type."""
     for kind, name in TYPE_NAMES.items():
         if isinstance(value, kind) and not isinstance(value, bool):
             return name
@@ -75,6 +76,7 @@ def format_double(number: float) -> str:
 
 
 def to_text(value: Value) -> str:
+    """A value as the expression language writes it into a field."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

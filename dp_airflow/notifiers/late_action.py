@@ -16,10 +16,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from dp_airflow.discovery import PipelineSource
+from dp_airflow.errors import DefinitionError
 from dp_airflow.notifiers.sns_alarm import publish_alarm
-from dp_airflow.parse_cache import pipeline_runtimes
-from dp_airflow.runtime.pipeline_runtime import PipelineRuntime, param_overrides
-from dp_airflow.translate.translation import source_for
+from dp_airflow.plan.pipeline_runtime import PipelineRuntime, param_overrides
+from dp_airflow.plan.translation import source_for, translate_source
 
 
 async def notify_late(
@@ -32,13 +32,19 @@ async def notify_late(
     source_dag_id: str | None = None,
     aws_conn_id: str | None = "aws_default",
 ) -> None:
+    """The deadline alert's callback: publish the late object's onLateAction SnsAlarm."""
     source = source_for(Path(definition), source_dag_id)
     await asyncio.to_thread(_publish, source, dag_id, alarm_id, node_id, context, aws_conn_id)
 
 
 def _runtime(source: PipelineSource, dag_id: str) -> PipelineRuntime | None:
     if source.definition.suffix != ".py":
-        return pipeline_runtimes(source).get(dag_id)
+        # Translated afresh, not through the DAG processor's parse cache: a late alarm is rare,
+        # and the run-time side must not reach up into the loader.
+        try:
+            return {spec.dag_id: runtime for spec, runtime in translate_source(source)}.get(dag_id)
+        except DefinitionError:
+            return None
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(f"dp_airflow_ejected_{dag_id}", source.definition)

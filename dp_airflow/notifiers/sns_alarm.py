@@ -17,8 +17,8 @@ from airflow.providers.amazon.aws.hooks.sns import SnsHook
 from airflow.sdk import BaseNotifier
 
 from dp_airflow.expressions.evaluate import render
+from dp_airflow.plan.pipeline_runtime import PipelineRuntime
 from dp_airflow.runtime.attempt_fields import attempt_fields
-from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
 from dp_airflow.schedule.model import Instance
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,28 @@ from typing import Any
 from airflow.sdk import BaseOperator
 
 from dp_airflow.expressions.evaluate import render, render_values
+from dp_airflow.plan.pipeline_runtime import PipelineRuntime
 from dp_airflow.runtime.attempt_fields import attempt_fields
 from dp_airflow.runtime.compat import AirflowFailException, AirflowSkipException
-from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
 from dp_airflow.schedule.model import Instance
+
+
+def text_argument(value: object) -> str | None:
+    """A plan argument as one text (None when absent)."""
+    return None if value is None else str(value)
+
+
+def list_argument(value: object) -> list[str]:
+    """A plan argument as a list of texts (one value or several)."""
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def first_argument(value: object) -> str:
+    """The first text of a plan argument ("" when absent)."""
+    items = list_argument(value)
+    return items[0] if items else ""
 
 
 class EvaluatedFields:
@@ -57,6 +75,12 @@ class EvaluatedFields:
         self._instance: Instance | None = None
         self._overrides: dict[str, tuple[str, ...]] = {}
         """Parameter values of the run being rendered (kept for scopes built later)."""
+
+    @classmethod
+    def plan_arguments(cls, arguments: Mapping[str, object]) -> dict[str, Any]:
+        """Its own constructor arguments, from its task's plan arguments (the fields its
+        registry entry names, as written, and the ids of its nodes and database)."""
+        return {}
 
     def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
         self._overrides = self.pipeline.run_overrides(context)

@@ -9,10 +9,10 @@ record in one transaction. A rerun writes the same keys, so it gives the same re
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from dp_airflow.operators.base import DataPipelineOperator
+from dp_airflow.operators.base import DataPipelineOperator, first_argument
 from dp_airflow.operators.s3_streams import (
     encryption_args,
     list_objects,
@@ -66,6 +66,13 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
     """Copies the ``input`` data node's records to the ``output`` data node."""
 
     template_fields: Sequence[str] = ()
+
+    @classmethod
+    def plan_arguments(cls, arguments: Mapping[str, object]) -> dict[str, Any]:
+        return {
+            "input_node": first_argument(arguments.get("inputs")),
+            "output_node": first_argument(arguments.get("outputs")),
+        }
 
     def __init__(
         self,

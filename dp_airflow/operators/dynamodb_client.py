@@ -13,6 +13,7 @@ def dynamodb_client(aws_conn_id: str | None) -> Any:
 
 
 def dynamodb_table_exists(client: Any, table: str) -> bool:
+    """Whether the DynamoDB table exists."""
     try:
         client.describe_table(TableName=table)
     except client.exceptions.ResourceNotFoundException:

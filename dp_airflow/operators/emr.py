@@ -18,10 +18,10 @@ from airflow.providers.amazon.aws.hooks.emr import EmrHook
 from airflow.providers.amazon.aws.links.emr import EmrClusterLink, EmrLogsLink
 
 from dp_airflow import settings
-from dp_airflow.definition.slots import LiteralError, parse_period
 from dp_airflow.emr import steps as emr_steps
 from dp_airflow.emr.cluster import configuration, job_flow_request
 from dp_airflow.emr.steps import NodeInfo, StepError
+from dp_airflow.model.slots import LiteralError, parse_period
 from dp_airflow.operators.base import DataPipelineOperator
 from dp_airflow.runtime.compat import AirflowException, AirflowFailException
 from dp_airflow.schedule.model import Instance

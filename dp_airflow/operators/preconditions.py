@@ -7,13 +7,14 @@ are evaluated with ``node`` = the waiting object.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.sensors.s3 import S3KeySensor
 from airflow.sdk import BaseSensorOperator
 
-from dp_airflow.operators.base import EvaluatedFields
+from dp_airflow.operators.base import EvaluatedFields, list_argument, text_argument
 from dp_airflow.operators.dynamodb_client import dynamodb_client, dynamodb_table_exists
 from dp_airflow.operators.shell import ShellRunner
 from dp_airflow.operators.sql_activity import DatabaseAccess
@@ -24,6 +25,10 @@ class S3KeyExistsSensor(EvaluatedFields, S3KeySensor):
     """``S3KeyExists``: the provider's S3KeySensor on the evaluated ``s3Key``."""
 
     template_fields = ("bucket_key",)
+
+    @classmethod
+    def plan_arguments(cls, arguments: Mapping[str, object]) -> dict[str, Any]:
+        return {"bucket_key": str(arguments.get("s3Key", ""))}
 
     def __init__(self, *, bucket_key: str, **kwargs: Any) -> None:
         # Airflow's operator metaclass wraps each class's own __init__; the mixin's is not.
@@ -38,6 +43,10 @@ class S3PrefixNotEmptySensor(EvaluatedFields, BaseSensorOperator):
     """``S3PrefixNotEmpty``: at least one object under the evaluated ``s3Prefix``."""
 
     template_fields = ("s3_prefix",)
+
+    @classmethod
+    def plan_arguments(cls, arguments: Mapping[str, object]) -> dict[str, Any]:
+        return {"s3_prefix": str(arguments.get("s3Prefix", ""))}
 
     def __init__(
         self, *, s3_prefix: str, aws_conn_id: str | None = "aws_default", **kwargs: Any
@@ -62,6 +71,16 @@ class ShellCommandPreconditionSensor(ShellRunner, EvaluatedFields, BaseSensorOpe
     ShellCommandActivity."""
 
     template_fields = ("command", "script_uri", "script_argument", "stdout", "stderr")
+
+    @classmethod
+    def plan_arguments(cls, arguments: Mapping[str, object]) -> dict[str, Any]:
+        return {
+            "command": str(arguments.get("command", "")),
+            "script_uri": text_argument(arguments.get("scriptUri")),
+            "script_argument": list_argument(arguments.get("scriptArgument")),
+            "stdout": text_argument(arguments.get("stdout")),
+            "stderr": text_argument(arguments.get("stderr")),
+        }
 
     def __init__(
         self,
@@ -98,6 +117,10 @@ class _DynamoDBTableSensor(EvaluatedFields, BaseSensorOperator):
     connection."""
 
     template_fields = ("table_name",)
+
+    @classmethod
+    def plan_arguments(cls, arguments: Mapping[str, object]) -> dict[str, Any]:
+        return {"table_name": str(arguments.get("tableName", ""))}
 
     def __init__(
         self, *, table_name: str, aws_conn_id: str | None = "aws_default", **kwargs: Any

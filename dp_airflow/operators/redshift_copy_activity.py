@@ -17,9 +17,10 @@ One transaction: create the table from ``createTableSql`` when it does not exist
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from dp_airflow.operators.base import list_argument, text_argument
 from dp_airflow.operators.copy_activity import CopyActivityOperator
 from dp_airflow.operators.s3_streams import list_objects, read_text
 from dp_airflow.runtime.compat import AirflowException, AirflowFailException
@@ -41,6 +42,15 @@ ORDER BY kcu.ordinal_position
 class RedshiftCopyActivityOperator(CopyActivityOperator):
     """Loads ``input`` (S3DataNode or DynamoDBDataNode) into ``output`` (RedshiftDataNode or
     SqlDataNode) with ``insertMode``."""
+
+    @classmethod
+    def plan_arguments(cls, arguments: Mapping[str, object]) -> dict[str, Any]:
+        return {
+            **super().plan_arguments(arguments),
+            "insert_mode": str(arguments.get("insertMode", "")),
+            "command_options": list_argument(arguments.get("commandOptions")),
+            "transform_sql": text_argument(arguments.get("transformSql")),
+        }
 
     def __init__(
         self,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dp_airflow.operators.base import DataPipelineOperator
+from dp_airflow.operators.base import DataPipelineOperator, list_argument, text_argument
 from dp_airflow.operators.s3_streams import encrypts
 from dp_airflow.operators.shell import ShellRunner
 from dp_airflow.runtime.compat import AirflowException
@@ -27,6 +28,19 @@ class ShellCommandActivityOperator(ShellRunner, DataPipelineOperator):
     template_fields = ("command", "script_uri", "script_argument", "stdout", "stderr")
     template_fields_renderers = {"command": "bash"}  # noqa: RUF012 - Airflow's class attribute
     ui_color = "#f0ede4"
+
+    @classmethod
+    def plan_arguments(cls, arguments: Mapping[str, object]) -> dict[str, Any]:
+        stage = str(arguments.get("stage", "false")).strip().lower() == "true"
+        return {
+            "command": str(arguments.get("command", "")),
+            "stage_inputs": list_argument(arguments.get("inputs")) if stage else [],
+            "stage_outputs": list_argument(arguments.get("outputs")) if stage else [],
+            "script_uri": text_argument(arguments.get("scriptUri")),
+            "stdout": text_argument(arguments.get("stdout")),
+            "stderr": text_argument(arguments.get("stderr")),
+            "script_argument": list_argument(arguments.get("scriptArgument")),
+        }
 
     def __init__(
         self,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dp_airflow.operators.base import DataPipelineOperator
+from dp_airflow.operators.base import (
+    DataPipelineOperator,
+    first_argument,
+    list_argument,
+    text_argument,
+)
 from dp_airflow.runtime.compat import AirflowException, AirflowFailException
 from dp_airflow.schedule.model import Instance
 from dp_airflow.sql.databases import DatabaseError, DatabaseTarget, connect, resolve_database
@@ -87,6 +92,15 @@ class SqlActivityOperator(DatabaseAccess, DataPipelineOperator):
 
     template_fields: Sequence[str] = ("script", "script_uri", "script_argument")
     template_fields_renderers = {"script": "sql"}  # noqa: RUF012 - Airflow's class attribute
+
+    @classmethod
+    def plan_arguments(cls, arguments: Mapping[str, object]) -> dict[str, Any]:
+        return {
+            "database": first_argument(arguments.get("database")),
+            "script": text_argument(arguments.get("script")),
+            "script_uri": text_argument(arguments.get("scriptUri")),
+            "script_argument": list_argument(arguments.get("scriptArgument")),
+        }
 
     def __init__(
         self,

@@ -31,6 +31,7 @@ def directory_prefix(key: str) -> str:
 
 
 def download(hook: S3Hook, url: str, is_directory: bool, target: Path) -> int:
+    """An input staged into ``target``: the object, or every object under the prefix."""
     bucket, key = S3Hook.parse_s3_url(url)
     if not is_directory:
         (target / Path(key).name).write_bytes(hook.get_key(key, bucket).get()["Body"].read())
@@ -73,4 +74,5 @@ def upload(hook: S3Hook, source: Path, url: str, is_directory: bool, encrypt: bo
 
 
 def new_hook(aws_conn_id: str | None) -> Any:
+    """The S3 hook of the task's AWS connection."""
     return S3Hook(aws_conn_id=aws_conn_id)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dp_airflow.definition.diagnostics import DiagnosticSink
-from dp_airflow.definition.inheritance import resolve_inheritance
-from dp_airflow.definition.raw import RawField, RawObject, RawParameter, RawValue
-from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
+from dp_airflow.diagnostics import DiagnosticSink
+from dp_airflow.plan.pipeline_runtime import PipelineRuntime
+from dp_airflow.read.raw import RawField, RawObject, RawParameter, RawValue
+from dp_airflow.resolve.inheritance import resolve_inheritance
 
 FieldValue = str | Mapping[str, str] | list[Any]
 """A field's value as written: text, ``{"ref": id}``, or a list of these."""

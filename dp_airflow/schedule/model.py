@@ -12,8 +12,8 @@ import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from dp_airflow.definition.slots import Period, PeriodUnit
 from dp_airflow.expressions.datetimes import add_months
+from dp_airflow.model.slots import Period, PeriodUnit
 
 _FIXED = {
     PeriodUnit.MINUTES: timedelta(minutes=1),
@@ -32,6 +32,8 @@ class RunAt(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Instance:
+    """One instance of a scheduled object: its period and when it runs."""
+
     index: int
     scheduled_start: datetime
     scheduled_end: datetime

@@ -12,18 +12,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from dp_airflow.definition.inheritance import ResolvedObject
-from dp_airflow.definition.model import DEFAULT_OBJECT_ID, OBJECT_TYPES
-from dp_airflow.definition.objects.base import Category
-from dp_airflow.definition.raw import RawParameter
-from dp_airflow.definition.slots import (
+from dp_airflow.errors import DpAirflowError
+from dp_airflow.model.object_types import OBJECT_TYPES
+from dp_airflow.model.objects.base import Category
+from dp_airflow.model.slots import (
     ONDEMAND_PERIOD,
     LiteralError,
     parse_datetime,
     parse_integer,
     parse_period,
 )
-from dp_airflow.errors import DpAirflowError
+from dp_airflow.read.raw import DEFAULT_OBJECT_ID, RawParameter
+from dp_airflow.resolve.inheritance import ResolvedObject
 from dp_airflow.schedule.model import RunAt, ScheduleSpec
 
 FIRST_ACTIVATION = "FIRST_ACTIVATION_DATE_TIME"

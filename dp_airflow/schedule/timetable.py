@@ -23,7 +23,7 @@ from typing import Any
 import pendulum
 from airflow.timetables.base import DagRunInfo, DataInterval, TimeRestriction, Timetable
 
-from dp_airflow.definition.slots import parse_datetime, parse_period
+from dp_airflow.model.slots import parse_datetime, parse_period
 from dp_airflow.schedule.model import Instance, RunAt, ScheduleSpec
 from dp_airflow.schedule.pipeline import NamedSchedule, PipelineSchedule
 

@@ -206,6 +206,7 @@ def _connect_mysql(target: DatabaseTarget) -> Any:
 
 
 def is_mysql(connection: Any) -> bool:
+    """Whether a DB-API connection is PyMySQL's."""
     return type(connection).__module__.startswith("pymysql")
 
 

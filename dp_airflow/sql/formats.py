@@ -23,6 +23,8 @@ class FormatError(DpAirflowError):
 
 @dataclass(frozen=True)
 class RecordFormat:
+    """How records are written and read: separators, escape character, quoting."""
+
     kind: str = "CSV"
     delimiter: str = ","
     record_separator: str = "\n"

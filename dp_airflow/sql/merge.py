@@ -20,6 +20,7 @@ class MergeError(DpAirflowError):
 
 
 def quote_identifier(name: str) -> str:
+    """A SQL identifier in double quotes."""
     return '"' + name.replace('"', '""') + '"'
 
 

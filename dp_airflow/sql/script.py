@@ -14,6 +14,8 @@ _DOLLAR_TAG = re.compile(r"\$[A-Za-z_]*\$")
 
 @dataclass(frozen=True)
 class Statement:
+    """One statement of a SQL script, with its parameters and line."""
+
     text: str
     """The statement with ``?`` turned into the driver's ``%s`` (and ``%`` doubled) when it
     takes parameters; as written otherwise."""

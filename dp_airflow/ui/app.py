@@ -87,6 +87,7 @@ def get_pipeline(dag_id: str, user: User) -> dict[str, Any]:
 def list_page(
     user: User, state: Annotated[str | None, Query(pattern="^(valid|warnings|broken)$")] = None
 ) -> str:
+    """The Data Pipelines list: the pipelines the user may read, by state."""
     from dp_airflow.ui.pages import list_page as render
 
     views = _readable(user)
@@ -95,6 +96,7 @@ def list_page(
 
 @app.get("/dags/{dag_id}", response_class=HTMLResponse)
 def pipeline_page(dag_id: str, user: User) -> str:
+    """One pipeline's page, if the user may read its DAG."""
     from dp_airflow.ui.pages import pipeline_page as render
 
     view = _one(user, dag_id)

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dp_airflow.definition.field_use import field_use
 from dp_airflow.discovery import Discovery, PipelineSource, pipeline_dag_id
+from dp_airflow.model.registry import REGISTRY, field_use
 
 if TYPE_CHECKING:
-    from dp_airflow.definition.validate import ValidationResult
-    from dp_airflow.translate.translation import Translation
+    from dp_airflow.plan.translation import Translation
+    from dp_airflow.validate.validation import ValidationResult
 
 MASK = "********"
 APPROXIMATED = {
@@ -36,6 +36,8 @@ APPROXIMATED = {
 
 @dataclass
 class ObjectView:
+    """One object as the view shows it: type, what it became, its fields' treatment."""
+
     id: str
     type: str
     became: list[dict[str, Any]] = field(default_factory=list)
@@ -46,6 +48,8 @@ class ObjectView:
 
 @dataclass
 class PipelineView:
+    """One pipeline as the view shows it: state, diagnostics, objects."""
+
     dag_id: str
     file: str
     state: str
@@ -94,7 +98,7 @@ def pipelines(found: Discovery) -> list[PipelineView]:
 
 def _views(source: PipelineSource, clash: bool) -> list[PipelineView]:
     from dp_airflow.errors import DpAirflowError
-    from dp_airflow.translate.translation import translate_validated, validate_source
+    from dp_airflow.plan.translation import translate_validated, validate_source
 
     try:
         result = validate_source(source)
@@ -200,21 +204,16 @@ def _objects(resolved: dict[str, Any], spec: Any) -> list[ObjectView]:
     return out
 
 
-_OPERATORS = {
-    "ShellCommandActivity": "ShellCommandActivityOperator",
-    "SqlActivity": "SqlActivityOperator",
-    "CopyActivity": "CopyActivityOperator",
-    "RedshiftCopyActivity": "RedshiftCopyActivityOperator",
-    "EmrCluster": "EmrClusterOperator",
+_PLAN_KINDS = {
     "EmrClusterTermination": "EmrTerminateJobFlowOperator",
     "Unsupported": "UnsupportedObjectOperator",
 }
+"""Task kinds of the plan that are not Data Pipeline types."""
 
 
 def _operator(kind: str) -> str:
-    if kind.endswith("Activity") and kind not in _OPERATORS:
-        return "EmrStepsOperator"
-    return _OPERATORS.get(kind, f"{kind}Sensor")
+    entry = REGISTRY.get(kind)
+    return (entry.operator_name if entry else None) or _PLAN_KINDS.get(kind, kind)
 
 
 def _parameters(definition: Any) -> list[dict[str, Any]]:

@@ -66,6 +66,7 @@ def list_page(views: list[PipelineView], runs: dict[str, str], state: str | None
 
 
 def pipeline_page(view: PipelineView, last_run: str) -> str:
+    """The HTML of one pipeline: diagnostics, objects, fields and their treatment."""
     parts = [
         f"<h1>{html.escape(view.dag_id)} <span class='{view.state}'>({view.state})</span></h1>",
         f"<p>{html.escape(view.file)} · schedule: {html.escape(view.schedule or '-')} · "

@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from dp_airflow.definition.diagnostics import DiagnosticSink
-from dp_airflow.definition.readers import read_text
-from dp_airflow.definition.slots import parse_datetime
-from dp_airflow.definition.validate import validate_definition
+from dp_airflow.diagnostics import DiagnosticSink
 from dp_airflow.expressions.check import CheckScope, check_value
 from dp_airflow.expressions.errors import ExpressionAtError
 from dp_airflow.expressions.evaluate import render, render_values
 from dp_airflow.expressions.scope import Environment, InstanceScope, Interval
+from dp_airflow.model.slots import parse_datetime
+from dp_airflow.read.readers import read_text
+from dp_airflow.validate.validation import validate_definition
 
 GROUPS = json.loads((Path(__file__).parent / "conformance.json").read_text())
 SUBJECT = "Subject"

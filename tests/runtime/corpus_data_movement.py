@@ -45,9 +45,9 @@ def outcome(path: Path) -> str:
     """``dag`` with the task kinds, or why not."""
     from airflow.serialization.serialized_objects import DagSerialization
 
-    from dp_airflow.definition.validate import validate_file
     from dp_airflow.errors import DpAirflowError
     from dp_airflow.loader import file_dags
+    from dp_airflow.validate.validation import validate_file
 
     result = validate_file(path, build_models=False)
     errors = sorted({d.code for d in result.diagnostics if d.is_error})
@@ -67,7 +67,7 @@ def outcome(path: Path) -> str:
 
 def placeholder_values(path: Path) -> dict[str, str]:
     """A placeholder value for each parameter of the sample that has none."""
-    from dp_airflow.definition.validate import validate_file
+    from dp_airflow.validate.validation import validate_file
 
     result = validate_file(path, build_models=False)
     missing = {d.object_id for d in result.diagnostics if d.code == "parameter-missing-value"}

@@ -26,8 +26,8 @@ RUNS = Path(__file__).with_name("corpus_runs.json")
 
 def _document(path: Path) -> dict[str, Any]:
     """The sample's first pipeline in the CLI file format (what its seed is read from)."""
-    from dp_airflow.definition.convert import to_cli
-    from dp_airflow.definition.validate import validate_file
+    from dp_airflow.read.convert import to_cli
+    from dp_airflow.validate.validation import validate_file
 
     result = validate_file(path, build_models=False)
     return to_cli(result.definitions[0], reveal_secrets=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dp_airflow.definition.validate import validate_file
+from dp_airflow.validate.validation import validate_file
 from tests.conftest import sync_dag_to_db
 
 ROOT = Path(__file__).parents[2]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dp_airflow.parse_cache import cached_translation as _cached
-from dp_airflow.translate.translation import source_for, translate_source
+from dp_airflow.plan.translation import source_for, translate_source
 
 DEFINITION = {
     "objects": [
@@ -128,7 +128,7 @@ def test_secret_values_from_a_values_file_are_never_cached(tmp_path: Path, cache
 
 def test_a_broken_definition_is_cached_as_its_diagnostics(tmp_path: Path, cache: Path) -> None:
     from dp_airflow.errors import DefinitionError
-    from dp_airflow.translate.translation import Broken, broken_from
+    from dp_airflow.plan.translation import Broken, broken_from
 
     path = tmp_path / "pipe.json"
     path.write_text('{"objects": [{"id": "A", "type": "Shel"}]}')

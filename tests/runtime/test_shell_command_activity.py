@@ -10,11 +10,11 @@ from types import SimpleNamespace
 import pendulum
 import pytest
 
-from dp_airflow.definition.diagnostics import DiagnosticSink
-from dp_airflow.definition.readers import read_text
-from dp_airflow.definition.slots import parse_datetime
-from dp_airflow.definition.validate import validate_definition
-from dp_airflow.runtime.pipeline_runtime import PipelineRuntime
+from dp_airflow.diagnostics import DiagnosticSink
+from dp_airflow.model.slots import parse_datetime
+from dp_airflow.plan.pipeline_runtime import PipelineRuntime
+from dp_airflow.read.readers import read_text
+from dp_airflow.validate.validation import validate_definition
 from tests.conftest import sync_dag_to_db
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pendulum
 import pytest
 
-from dp_airflow.definition.slots import Period, PeriodUnit, parse_datetime
+from dp_airflow.model.slots import Period, PeriodUnit, parse_datetime
 from dp_airflow.schedule.model import RunAt, ScheduleSpec
 from dp_airflow.schedule.pipeline import NamedSchedule
 from dp_airflow.schedule.timetable import DataPipelineTimetable
@@ -73,10 +73,10 @@ def test_dag_test_runs_with_the_instance_interval() -> None:
 
 
 def _pipeline_schedule(objects: list[dict]):
-    from dp_airflow.definition.diagnostics import DiagnosticSink
-    from dp_airflow.definition.readers import read_text
-    from dp_airflow.definition.validate import validate_definition
+    from dp_airflow.diagnostics import DiagnosticSink
+    from dp_airflow.read.readers import read_text
     from dp_airflow.schedule.pipeline import pipeline_schedule
+    from dp_airflow.validate.validation import validate_definition
 
     definition = read_text(json.dumps({"objects": objects})).definitions[0]
     return pipeline_schedule(validate_definition(definition, DiagnosticSink()).resolved)

@@ -23,7 +23,7 @@ from datetime import datetime, UTC
 
 from airflow.sdk import DAG, task
 
-from dp_airflow.definition.slots import Period, PeriodUnit
+from dp_airflow.model.slots import Period, PeriodUnit
 from dp_airflow.schedule.model import RunAt, ScheduleSpec
 from dp_airflow.schedule.pipeline import NamedSchedule
 from dp_airflow.schedule.timetable import DataPipelineTimetable

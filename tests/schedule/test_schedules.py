@@ -12,13 +12,13 @@ from airflow.timetables.base import DataInterval, TimeRestriction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dp_airflow.definition.diagnostics import DiagnosticSink
-from dp_airflow.definition.readers import read_text
-from dp_airflow.definition.slots import Period, PeriodUnit, parse_datetime
-from dp_airflow.definition.validate import validate_definition
+from dp_airflow.diagnostics import DiagnosticSink
+from dp_airflow.model.slots import Period, PeriodUnit, parse_datetime
+from dp_airflow.read.readers import read_text
 from dp_airflow.schedule.model import RunAt, ScheduleSpec
 from dp_airflow.schedule.pipeline import NamedSchedule, object_schedule
 from dp_airflow.schedule.timetable import DataPipelineTimetable
+from dp_airflow.validate.validation import validate_definition
 
 CASES = json.loads((Path(__file__).parent / "schedule_cases.json").read_text())
 

@@ -112,7 +112,7 @@ def test_the_timetable_schedules_and_round_trips() -> None:
     from airflow.serialization.serialized_objects import decode_timetable, encode_timetable
     from airflow.timetables.base import TimeRestriction
 
-    from dp_airflow.definition.slots import parse_datetime, parse_period
+    from dp_airflow.model.slots import parse_datetime, parse_period
     from dp_airflow.schedule.model import RunAt, ScheduleSpec
     from dp_airflow.schedule.pipeline import NamedSchedule
     from dp_airflow.schedule.timetable import DataPipelineTimetable

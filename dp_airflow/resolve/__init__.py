@@ -1,0 +1,3 @@
+"""Stage 2, resolve: ``Default`` and ``parent`` inheritance give each object its effective fields
+(``ResolvedObject``).
+"""

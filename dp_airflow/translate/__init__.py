@@ -1,1 +1,0 @@
-"""Translation: a validated definition, then a plain-data plan, then an Airflow DAG."""

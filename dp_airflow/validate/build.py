@@ -1,0 +1,133 @@
+"""Turn a validated definition into the typed ``Pipeline``: literals parsed, inheritance applied."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import SecretStr, ValidationError
+
+from dp_airflow.model.object_types import (
+    Parameter,
+    ParameterValue,
+    Pipeline,
+    field_specs,
+)
+from dp_airflow.model.objects.base import Expression, Ref
+from dp_airflow.model.slots import (
+    ONDEMAND_PERIOD,
+    Kind,
+    Slot,
+    has_expression,
+    match_choice,
+    parse_boolean,
+    parse_datetime,
+    parse_double,
+    parse_integer,
+    parse_period,
+)
+from dp_airflow.read.raw import RawDefinition, RawField, RawParameter, RawValue
+from dp_airflow.validate.context import USER_FIELD
+
+if TYPE_CHECKING:
+    from dp_airflow.validate.context import Context
+
+_PARSERS: dict[Kind, Any] = {
+    Kind.INTEGER: parse_integer,
+    Kind.DOUBLE: parse_double,
+    Kind.BOOLEAN: parse_boolean,
+    Kind.DATETIME: parse_datetime,
+    Kind.PERIOD: parse_period,
+}
+
+
+def build_pipeline(definition: RawDefinition, context: Context) -> Pipeline | None:
+    """The typed ``Pipeline`` of a definition, or None with diagnostics for invalid values."""
+    objects: dict[str, Any] = {}
+    for obj, cls in context.typed():
+        data: dict[str, Any] = {"id": obj.id, "name": obj.raw.name or obj.id, "type": obj.type}
+        specs = field_specs(cls)
+        user_fields: dict[str, tuple[Any, ...]] = {}
+        for key, effective in obj.fields.items():
+            if USER_FIELD.match(key):
+                user_fields[key] = tuple(_user_value(key, v) for v in effective.field.values)
+            elif key in specs:
+                data[key] = _convert(effective.field, specs[key].slot)
+        data["user_fields"] = user_fields
+        try:
+            objects[obj.id] = cls.model_validate(data, by_alias=True, by_name=True)
+        except ValidationError as exc:
+            for error in exc.errors():
+                location = [str(p) for p in error["loc"]]
+                context.sink.error(
+                    "invalid-value",
+                    f"{'.'.join(location)}: {error['msg']}",
+                    object_id=obj.id,
+                    field=location[0] if location else None,
+                    location=obj.raw.location,
+                )
+    if context.sink.has_errors:
+        return None
+    parameters = {p.id: _parameter(p) for p in definition.parameters}
+    values: dict[str, ParameterValue] = {
+        f.key: tuple(_parameter_value(f.key, v) for v in f.values)
+        for layer in (definition.values, *(s.values for s in definition.supplied))
+        for f in layer
+    }
+    return Pipeline(
+        name=definition.pipeline_name, objects=objects, parameters=parameters, values=values
+    )
+
+
+def _user_value(key: str, value: RawValue) -> str | Ref | SecretStr:
+    if value.ref is not None:
+        return Ref(value.ref)
+    text = value.text or ""
+    return SecretStr(text) if key.startswith("*") else text
+
+
+def _convert(f: RawField, slot: Slot) -> Any:
+    converted = [_convert_value(f.key, v, slot) for v in f.values]
+    return tuple(converted) if slot.multi else converted[0]
+
+
+def _convert_value(key: str, value: RawValue, slot: Slot) -> Any:
+    if slot.kind is Kind.REF:
+        return Ref(value.ref or "")
+    text = value.text or ""
+    if slot.kind is Kind.STRING:
+        return SecretStr(text) if key.startswith("*") else text
+    if has_expression(text):
+        return Expression(text)
+    if slot.kind is Kind.ENUM:
+        return match_choice(text, slot.choices)
+    if slot.kind is Kind.PERIOD and text == ONDEMAND_PERIOD:
+        return text
+    return _PARSERS[slot.kind](text)
+
+
+def _parameter(raw: RawParameter) -> Parameter:
+    def flag(name: str) -> bool:
+        return (raw.text(name) or "false").strip().lower() == "true"
+
+    allowed = raw.get("allowedValues")
+    default = raw.get("default")
+    type_text = raw.text("type") or "String"
+    return Parameter(
+        id=raw.id,
+        type=match_choice(
+            type_text, tuple(t for t in ("String", "Integer", "Double", "AWS::S3::ObjectKey"))
+        ),
+        description=raw.text("description"),
+        optional=flag("optional"),
+        allowed_values=tuple(v.text or "" for v in allowed.values) if allowed else (),
+        default=tuple(v.text or "" for v in default.values) if default else None,
+        is_array=flag("isArray"),
+        watermark=raw.text("watermark"),
+        help_text=raw.text("helpText"),
+        help_link=raw.text("helpLink"),
+    )
+
+
+def _parameter_value(key: str, value: RawValue) -> str | SecretStr:
+    text = value.text or ""
+    return SecretStr(text) if key.startswith("*") else text
