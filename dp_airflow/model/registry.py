@@ -103,7 +103,7 @@ class TypeEntry:
     @property
     def name(self) -> str:
         """The type's name, as ``type`` fields spell it."""
-        return str(self.model.model_fields["type"].default)
+        return self.model.type_name()
 
     @property
     def operator_name(self) -> str | None:
@@ -114,7 +114,7 @@ class TypeEntry:
 def _activity(
     model: type[ObjectModel], module: str, becomes: str, task_fields: tuple[str, ...] = ()
 ) -> TypeEntry:
-    name = str(model.model_fields["type"].default)
+    name = model.type_name()
     return TypeEntry(
         model,
         Role.ACTIVITY,
@@ -133,7 +133,7 @@ def _emr_steps(model: type[ObjectModel], becomes: str) -> TypeEntry:
 def _precondition(
     model: type[ObjectModel], task_fields: tuple[str, ...], becomes: str = ""
 ) -> TypeEntry:
-    name = str(model.model_fields["type"].default)
+    name = model.type_name()
     sensor = f"{name}Sensor"
     return TypeEntry(
         model,

@@ -14,16 +14,27 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypedDict
+from typing import TypedDict, TypeVar
 
 from dp_airflow.emr.dynamodb_tools import all_tool_steps
-from dp_airflow.model.object_types import OBJECT_TYPES
-from dp_airflow.model.objects.base import Category
+from dp_airflow.model.object_types import field_specs
+from dp_airflow.model.objects.activities import Activity, EmrActivity, SqlActivity
+from dp_airflow.model.objects.base import (
+    Category,
+    Expression,
+    FailureAndRerunMode,
+    ObjectModel,
+    Ref,
+    RetryFields,
+    ScheduledFields,
+)
+from dp_airflow.model.objects.data_nodes import DataNode
+from dp_airflow.model.objects.preconditions import Precondition
+from dp_airflow.model.objects.resources import Ec2Resource, EmrCluster
 from dp_airflow.model.registry import REGISTRY, Role, translated
-from dp_airflow.model.slots import LiteralError, parse_integer, parse_period
+from dp_airflow.model.slots import Period
 from dp_airflow.read.convert import to_cli
 from dp_airflow.read.raw import RawDefinition
-from dp_airflow.resolve.inheritance import ResolvedObject
 
 CLUSTER_KIND = "EmrCluster"
 CLUSTER_TEARDOWN_KIND = "EmrClusterTermination"
@@ -100,45 +111,49 @@ class DagSpec:
 
 def plan_pipeline(
     definition: RawDefinition,
-    objects: Mapping[str, ResolvedObject],
+    objects: Mapping[str, ObjectModel],
     source_file: str,
     dag_id: str,
     ondemand: bool = False,
     source_dag_id: str | None = None,
 ) -> DagSpec:
-    """The plan of one validated pipeline (no Airflow)."""
+    """The plan of one validated pipeline (no Airflow), from its typed objects."""
     task_ids = _task_ids(objects)
     report: list[str] = []
     tasks: list[TaskSpec] = []
     producers = _producers(objects)
     node_sensors: dict[str, list[str]] = {}
-    for node in sorted(objects.values(), key=lambda o: o.id):
-        if _category(node) is not Category.DATA_NODE:
-            continue
-        for precondition_id in node.ref_ids("precondition"):
-            if precondition_id not in objects:
+    for node in _sorted(objects, DataNode):
+        for precondition_id in _ids(node.precondition):
+            precondition = objects.get(precondition_id)
+            if not isinstance(precondition, Precondition):
                 continue
             sensor_id = f"{task_ids[node.id]}__{task_ids[precondition_id]}"
             writers = tuple(sorted(task_ids[p] for p in producers.get(node.id, ())))
-            tasks.append(_sensor(objects[precondition_id], node, sensor_id, writers, report))
+            sensor = _sensor(precondition, node, sensor_id, writers, report, ondemand)
+            tasks.append(sensor)
             node_sensors.setdefault(node.id, []).append(sensor_id)
-    for obj in sorted(objects.values(), key=lambda o: o.id):
-        if _category(obj) is not Category.ACTIVITY:
-            continue
-        upstream = set(_upstream_of(obj, objects, producers, task_ids))
-        for node_id in obj.ref_ids("input"):
+    for activity in _sorted(objects, Activity):
+        upstream = set(_upstream_of(activity, objects, producers, task_ids))
+        for node_id in _ids(activity.input):
             upstream.update(node_sensors.get(node_id, ()))
         # The activity's own preconditions are checked once its other dependencies are done,
         # so they see the state the activity would start in.
         before_checks = tuple(sorted(upstream))
-        for precondition_id in obj.ref_ids("precondition"):
-            if precondition_id not in objects:
+        for precondition_id in _ids(activity.precondition):
+            precondition = objects.get(precondition_id)
+            if not isinstance(precondition, Precondition):
                 continue
-            sensor_id = f"{task_ids[obj.id]}__{task_ids[precondition_id]}"
-            tasks.append(_sensor(objects[precondition_id], obj, sensor_id, before_checks, report))
+            sensor_id = f"{task_ids[activity.id]}__{task_ids[precondition_id]}"
+            tasks.append(
+                _sensor(precondition, activity, sensor_id, before_checks, report, ondemand)
+            )
             upstream.add(sensor_id)
-        tasks.append(_activity(obj, task_ids[obj.id], tuple(sorted(upstream)), report, objects))
-    tasks = _with_clusters(tasks, objects, task_ids, report)
+        task_id = task_ids[activity.id]
+        tasks.append(
+            _activity(activity, task_id, tuple(sorted(upstream)), report, objects, ondemand)
+        )
+    tasks = _with_clusters(tasks, objects, task_ids, report, ondemand)
     _report_unused(objects, {t.resource for t in tasks if t.resource}, report)
     params = _params(definition, required_allowed=ondemand)
     return DagSpec(
@@ -153,12 +168,26 @@ def plan_pipeline(
     )
 
 
+_Model = TypeVar("_Model", bound=ObjectModel)
+
+
+def _sorted(objects: Mapping[str, ObjectModel], kind: type[_Model]) -> list[_Model]:
+    """The objects of one model family, by id."""
+    return [o for _, o in sorted(objects.items()) if isinstance(o, kind)]
+
+
+def _ids(refs: tuple[Ref, ...] | Ref | None) -> list[str]:
+    if refs is None:
+        return []
+    return [refs.id] if isinstance(refs, Ref) else [r.id for r in refs]
+
+
 def _tags(definition: RawDefinition) -> list[str]:
     """Pipeline tags as DAG tags, ``key:value`` (Airflow keeps at most 100 characters)."""
     return [f"{key}:{value}"[:100] if value else key[:100] for key, value in definition.tags]
 
 
-def _task_ids(objects: Mapping[str, ResolvedObject]) -> dict[str, str]:
+def _task_ids(objects: Mapping[str, ObjectModel]) -> dict[str, str]:
     out: dict[str, str] = {}
     used: set[str] = set()
     for object_id in sorted(objects):
@@ -181,67 +210,61 @@ def _runs_on_emr(kind: str) -> bool:
     return entry is not None and entry.role is Role.EMR_STEPS
 
 
-def _category(obj: ResolvedObject | None) -> Category | None:
-    cls = OBJECT_TYPES.get(obj.type or "") if obj is not None else None
-    return cls.category if cls is not None else None
-
-
-def _producers(objects: Mapping[str, ResolvedObject]) -> dict[str, list[str]]:
+def _producers(objects: Mapping[str, ObjectModel]) -> dict[str, list[str]]:
     """Data node id → activities that write it."""
     out: dict[str, list[str]] = {}
-    for obj in objects.values():
-        if _category(obj) is Category.ACTIVITY:
-            for node in obj.ref_ids("output"):
-                out.setdefault(node, []).append(obj.id)
+    for activity in objects.values():
+        if isinstance(activity, Activity):
+            for node in _ids(activity.output):
+                out.setdefault(node, []).append(activity.id)
     return out
 
 
 def _upstream_of(
-    obj: ResolvedObject,
-    objects: Mapping[str, ResolvedObject],
+    activity: Activity,
+    objects: Mapping[str, ObjectModel],
     producers: Mapping[str, list[str]],
     task_ids: Mapping[str, str],
 ) -> list[str]:
     upstream: list[str] = []
-    for target in obj.ref_ids("dependsOn"):
-        if _category(objects.get(target)) is Category.ACTIVITY:
+    for target in _ids(activity.depends_on):
+        if isinstance(objects.get(target), Activity):
             upstream.append(task_ids[target])
         else:
-            upstream.extend(task_ids[p] for p in producers.get(target, ()) if p != obj.id)
-    for node in obj.ref_ids("input"):
-        upstream.extend(task_ids[p] for p in producers.get(node, ()) if p != obj.id)
+            upstream.extend(task_ids[p] for p in producers.get(target, ()) if p != activity.id)
+    for node in _ids(activity.input):
+        upstream.extend(task_ids[p] for p in producers.get(node, ()) if p != activity.id)
     return upstream
 
 
-def _period_seconds(obj: ResolvedObject, key: str) -> int | None:
-    text = obj.value_text(key)
-    if not text or "#{" in text:
-        return None
-    try:
-        return parse_period(text).approximate_minutes() * 60
-    except LiteralError:
-        return None
+def _seconds(value: object) -> int | None:
+    """A period's length in seconds; None for an expression or nothing."""
+    return value.approximate_minutes() * 60 if isinstance(value, Period) else None
 
 
-def _retries(obj: ResolvedObject) -> int:
-    retries = _integer(obj, "maximumRetries")
-    return DEFAULT_RETRIES if retries is None else retries
+def _count(value: int | Expression | None) -> int | None:
+    return value if isinstance(value, int) else None
 
 
-def _texts(obj: ResolvedObject, name: str) -> list[str]:
-    effective = obj.fields.get(name)
-    return [v.text for v in effective.field.values if v.text] if effective else []
-
-
-def _fields(obj: ResolvedObject, names: tuple[str, ...]) -> dict[str, object]:
+def _task_arguments(obj: ObjectModel, names: tuple[str, ...]) -> dict[str, object]:
+    """The fields its task receives (named by its registry entry), as written: texts, and
+    lists of texts for fields that take several values."""
+    specs = field_specs(type(obj))
     out: dict[str, object] = {}
     for name in names:
-        effective = obj.fields.get(name)
-        if effective is None:
+        value = getattr(obj, specs[name].attribute)
+        if value is None or value == ():
             continue
-        texts = [v.text for v in effective.field.values if v.text is not None]
-        out[name] = texts if effective.field.written_as_list or len(texts) > 1 else texts[0]
+        out[name] = [_text(v) for v in value] if specs[name].slot.multi else _text(value)
     return out
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Ref):
+        return value.id
+    return str(value)
 
 
 class _Common(TypedDict):
@@ -261,124 +284,118 @@ class _Common(TypedDict):
     max_active: int | None
 
 
-def _common(obj: ResolvedObject, task_id: str) -> _Common:
-    on_demand = (obj.value_text("scheduleType") or "").strip().lower() == "ondemand"
-    late = None if on_demand else _period_seconds(obj, "lateAfterTimeout")
+def _common(obj: RetryFields, task_id: str, ondemand: bool) -> _Common:
+    late = None if ondemand else _seconds(obj.late_after_timeout)
+    retries = _count(obj.maximum_retries)
+    max_active = obj.max_active_instances if isinstance(obj, ScheduledFields) else None
     return {
         "task_id": task_id,
         "object_id": obj.id,
-        "display_name": obj.raw.name or obj.id,
-        "retries": _retries(obj),
-        "retry_delay_seconds": _period_seconds(obj, "retryDelay") or DEFAULT_RETRY_DELAY_SECONDS,
-        "timeout_seconds": _period_seconds(obj, "attemptTimeout"),
-        "on_fail": tuple(obj.ref_ids("onFail")),
-        "on_success": tuple(obj.ref_ids("onSuccess")),
-        "cascade": (obj.value_text("failureAndRerunMode") or "").strip().lower() == "cascade",
+        "display_name": obj.name or obj.id,
+        "retries": DEFAULT_RETRIES if retries is None else retries,
+        "retry_delay_seconds": _seconds(obj.retry_delay) or DEFAULT_RETRY_DELAY_SECONDS,
+        "timeout_seconds": _seconds(obj.attempt_timeout),
+        "on_fail": tuple(_ids(obj.on_fail)),
+        "on_success": tuple(_ids(obj.on_success)),
+        "cascade": obj.failure_and_rerun_mode == FailureAndRerunMode.CASCADE,
         "late_after_seconds": late,
-        "on_late": tuple(obj.ref_ids("onLateAction")) if late else (),
-        "max_active": _integer(obj, "maxActiveInstances"),
+        "on_late": tuple(_ids(obj.on_late_action)) if late else (),
+        "max_active": _count(max_active),
     }
 
 
-def _integer(obj: ResolvedObject, key: str) -> int | None:
-    text = obj.value_text(key)
-    try:
-        return parse_integer(text) if text and "#{" not in text else None
-    except LiteralError:
-        return None
-
-
 def _activity(
-    obj: ResolvedObject,
+    activity: Activity,
     task_id: str,
     upstream: tuple[str, ...],
     report: list[str],
-    objects: Mapping[str, ResolvedObject],
+    objects: Mapping[str, ObjectModel],
+    ondemand: bool,
 ) -> TaskSpec:
-    kind = obj.type or ""
-    queue = None if obj.ref_ids("runsOn") else obj.value_text("workerGroup")
-    if (
-        _runs_on_emr(kind)
-        and not obj.ref_ids("runsOn")
-        and not (kind == "EmrActivity" and all_tool_steps(_texts(obj, "step")))
-    ):
+    kind = activity.type_name()
+    runs_on = activity.runs_on.id if activity.runs_on else None
+    queue = None if runs_on else activity.worker_group
+    steps = list(activity.step) if isinstance(activity, EmrActivity) else []
+    dynamodb_tool = isinstance(activity, EmrActivity) and all_tool_steps(steps)
+    if _runs_on_emr(kind) and not runs_on and not dynamodb_tool:
         reason = (
             f"{kind} runs as steps on the EmrCluster named by runsOn; workerGroup {queue!r} "
             "names a cluster dp-airflow does not manage"
         )
-        report.append(f"{obj.id} ({kind}): {reason}; its task fails saying so")
+        report.append(f"{activity.id} ({kind}): {reason}; its task fails saying so")
         return TaskSpec(
             kind="Unsupported",
             upstream=upstream,
             queue=queue,
             arguments={"type": kind, "reason": reason},
-            **_common(obj, task_id),
+            **_common(activity, task_id, ondemand),
         )
     if not translated(kind, Role.ACTIVITY, Role.EMR_STEPS):
-        report.append(f"{obj.id} ({kind}): not translated yet; its task fails with that message")
+        report.append(
+            f"{activity.id} ({kind}): not translated yet; its task fails with that message"
+        )
         return TaskSpec(
             kind="Unsupported",
             upstream=upstream,
             queue=queue,
             arguments={"type": kind},
-            **_common(obj, task_id),
+            **_common(activity, task_id, ondemand),
         )
-    arguments = _fields(obj, REGISTRY[kind].task_fields)
-    arguments["database"] = list(obj.ref_ids("database"))
-    arguments["inputs"] = list(obj.ref_ids("input"))
-    arguments["outputs"] = list(obj.ref_ids("output"))
-    if kind == "EmrActivity" and all_tool_steps(_texts(obj, "step")):
+    arguments = _task_arguments(activity, REGISTRY[kind].task_fields)
+    arguments["database"] = _ids(activity.database) if isinstance(activity, SqlActivity) else []
+    arguments["inputs"] = _ids(activity.input)
+    arguments["outputs"] = _ids(activity.output)
+    common = _common(activity, task_id, ondemand)
+    if dynamodb_tool:
         arguments["dynamodb_tool"] = True
         report.append(
-            f"{obj.id}: DynamoDB export/import steps run natively, without starting "
-            f"{obj.ref_ids('runsOn')[0] if obj.ref_ids('runsOn') else 'a cluster'}"
+            f"{activity.id}: DynamoDB export/import steps run natively, without starting "
+            f"{runs_on or 'a cluster'}"
         )
-        return TaskSpec(kind=kind, arguments=arguments, upstream=upstream, **_common(obj, task_id))
-    if _runs_on_emr(kind):
-        cluster = obj.ref_ids("runsOn")[0]
-        report.append(f"{obj.id}: steps on the cluster of {cluster}")
+        return TaskSpec(kind=kind, arguments=arguments, upstream=upstream, **common)
+    if _runs_on_emr(kind) and runs_on:
+        report.append(f"{activity.id}: steps on the cluster of {runs_on}")
         return TaskSpec(
-            kind=kind,
-            arguments=arguments,
-            upstream=upstream,
-            resource=cluster,
-            **_common(obj, task_id),
+            kind=kind, arguments=arguments, upstream=upstream, resource=runs_on, **common
         )
-    common = _common(obj, task_id)
-    if obj.ref_ids("runsOn"):
-        resource = objects.get(obj.ref_ids("runsOn")[0])
-        limit = _period_seconds(resource, "terminateAfter") if resource is not None else None
+    if runs_on:
+        resource = objects.get(runs_on)
+        limit = (
+            _seconds(resource.terminate_after)
+            if isinstance(resource, Ec2Resource | EmrCluster)
+            else None
+        )
         bound = ""
         if limit is not None:
             # terminateAfter ends the EC2 instance and what runs on it: the attempt's time limit.
             common["timeout_seconds"] = min(common["timeout_seconds"] or limit, limit)
             bound = f"; its terminateAfter bounds the run time ({limit} s)"
         report.append(
-            f"{obj.id}: runsOn {obj.ref_ids('runsOn')[0]} -> runs on an Airflow worker "
-            f"(default queue){bound}"
+            f"{activity.id}: runsOn {runs_on} -> runs on an Airflow worker (default queue){bound}"
         )
     elif queue:
-        report.append(f"{obj.id}: workerGroup {queue!r} -> Airflow queue {queue!r}")
+        report.append(f"{activity.id}: workerGroup {queue!r} -> Airflow queue {queue!r}")
     return TaskSpec(kind=kind, arguments=arguments, upstream=upstream, queue=queue, **common)
 
 
 def _sensor(
-    precondition: ResolvedObject,
-    consumer: ResolvedObject,
+    precondition: Precondition,
+    consumer: ObjectModel,
     task_id: str,
     upstream: tuple[str, ...],
     report: list[str],
+    ondemand: bool,
 ) -> TaskSpec:
-    kind = precondition.type or ""
-    common = _common(precondition, task_id)
-    common["display_name"] = f"{precondition.raw.name or precondition.id} ({consumer.id})"
+    kind = precondition.type_name()
+    common = _common(precondition, task_id, ondemand)
+    common["display_name"] = f"{precondition.name or precondition.id} ({consumer.id})"
     entry = REGISTRY.get(kind)
-    arguments = _fields(precondition, entry.task_fields if entry else ())
-    arguments["preconditionTimeout"] = _period_seconds(precondition, "preconditionTimeout")
+    arguments = _task_arguments(precondition, entry.task_fields if entry else ())
+    arguments["preconditionTimeout"] = _seconds(precondition.precondition_timeout)
     if not translated(kind, Role.PRECONDITION):
         report.append(f"{precondition.id} ({kind}): precondition not translated yet")
         kind = "Unsupported"
-        arguments["type"] = precondition.type or ""
+        arguments["type"] = precondition.type_name()
     return TaskSpec(
         kind=kind, arguments=arguments, consumer=consumer.id, upstream=upstream, **common
     )
@@ -386,9 +403,10 @@ def _sensor(
 
 def _with_clusters(
     tasks: list[TaskSpec],
-    objects: Mapping[str, ResolvedObject],
+    objects: Mapping[str, ObjectModel],
     task_ids: Mapping[str, str],
     report: list[str],
+    ondemand: bool,
 ) -> list[TaskSpec]:
     """A setup task starting each EmrCluster its EMR activities run on, and a teardown ending it.
 
@@ -408,6 +426,8 @@ def _with_clusters(
     out = list(tasks)
     for cluster_id, activities in sorted(by_cluster.items()):
         cluster = objects[cluster_id]
+        if not isinstance(cluster, RetryFields):
+            continue
         setup_id = task_ids[cluster_id]
         members = {a.task_id for a in activities}
         after = _reachable(members, downstream)
@@ -425,13 +445,13 @@ def _with_clusters(
             else t
             for t in out
         ]
-        common = _common(cluster, setup_id)
-        common["display_name"] = f"{cluster.raw.name or cluster_id} (start)"
+        common = _common(cluster, setup_id, ondemand)
+        common["display_name"] = f"{cluster.name or cluster_id} (start)"
         out.append(
             TaskSpec(kind=CLUSTER_KIND, upstream=tuple(waits), resource=cluster_id, **common)
         )
-        teardown = _common(cluster, f"{setup_id}__terminate")
-        teardown["display_name"] = f"{cluster.raw.name or cluster_id} (terminate)"
+        teardown = _common(cluster, f"{setup_id}__terminate", ondemand)
+        teardown["display_name"] = f"{cluster.name or cluster_id} (terminate)"
         teardown["retries"] = 3
         out.append(
             TaskSpec(
@@ -461,11 +481,13 @@ def _reachable(start: set[str], downstream: Mapping[str, set[str]]) -> set[str]:
 
 
 def _report_unused(
-    objects: Mapping[str, ResolvedObject], clusters: set[str], report: list[str]
+    objects: Mapping[str, ObjectModel], clusters: set[str], report: list[str]
 ) -> None:
-    for obj in sorted(objects.values(), key=lambda o: o.id):
-        if _category(obj) is Category.RESOURCE and obj.id not in clusters:
-            report.append(f"{obj.id} ({obj.type}): no task; its activities run on Airflow workers")
+    for object_id, obj in sorted(objects.items()):
+        if obj.category is Category.RESOURCE and object_id not in clusters:
+            report.append(
+                f"{object_id} ({obj.type_name()}): no task; its activities run on Airflow workers"
+            )
 
 
 def _params(definition: RawDefinition, required_allowed: bool) -> dict[str, ParamSpec]:

@@ -81,6 +81,7 @@ def translate_validated(source_dag_id: str, result: ValidationResult) -> Transla
     from dp_airflow.plan.pipeline_runtime import PipelineRuntime
     from dp_airflow.plan.planner import plan_pipeline
     from dp_airflow.schedule.pipeline import ScheduleError
+    from dp_airflow.validate.build import typed_objects
 
     errors = [d for d in result.diagnostics if d.is_error]
     if errors or not result.definitions:
@@ -100,7 +101,7 @@ def translate_validated(source_dag_id: str, result: ValidationResult) -> Transla
             raise DefinitionError([_error(result.file, str(exc))]) from None
         spec = plan_pipeline(
             definition,
-            context.resolved,
+            typed_objects(context),
             result.file,
             dag_id,
             ondemand=runtime.schedule.ondemand,

@@ -12,7 +12,7 @@ from dp_airflow.model.object_types import (
     Pipeline,
     field_specs,
 )
-from dp_airflow.model.objects.base import Expression, Ref
+from dp_airflow.model.objects.base import Expression, ObjectModel, Ref
 from dp_airflow.model.slots import (
     ONDEMAND_PERIOD,
     Kind,
@@ -29,6 +29,7 @@ from dp_airflow.read.raw import RawDefinition, RawField, RawParameter, RawValue
 from dp_airflow.validate.context import USER_FIELD
 
 if TYPE_CHECKING:
+    from dp_airflow.resolve.inheritance import ResolvedObject
     from dp_airflow.validate.context import Context
 
 _PARSERS: dict[Kind, Any] = {
@@ -44,15 +45,7 @@ def build_pipeline(definition: RawDefinition, context: Context) -> Pipeline | No
     """The typed ``Pipeline`` of a definition, or None with diagnostics for invalid values."""
     objects: dict[str, Any] = {}
     for obj, cls in context.typed():
-        data: dict[str, Any] = {"id": obj.id, "name": obj.raw.name or obj.id, "type": obj.type}
-        specs = field_specs(cls)
-        user_fields: dict[str, tuple[Any, ...]] = {}
-        for key, effective in obj.fields.items():
-            if USER_FIELD.match(key):
-                user_fields[key] = tuple(_user_value(key, v) for v in effective.field.values)
-            elif key in specs:
-                data[key] = _convert(effective.field, specs[key].slot)
-        data["user_fields"] = user_fields
+        data = _model_data(obj, cls, attribute_names=False)
         try:
             objects[obj.id] = cls.model_validate(data, by_alias=True, by_name=True)
         except ValidationError as exc:
@@ -76,6 +69,34 @@ def build_pipeline(definition: RawDefinition, context: Context) -> Pipeline | No
     return Pipeline(
         name=definition.pipeline_name, objects=objects, parameters=parameters, values=values
     )
+
+
+def typed_objects(context: Context) -> dict[str, ObjectModel]:
+    """Each typed object of a validated definition as an instance of its model class, made
+    without validating again: validation checked every value, and pydantic's validators, built
+    anew in every process that parses DAGs, would cost more than the whole validation."""
+    return {
+        obj.id: cls.model_construct(**_model_data(obj, cls, attribute_names=True))
+        for obj, cls in context.typed()
+    }
+
+
+def _model_data(
+    obj: ResolvedObject, cls: type[ObjectModel], attribute_names: bool
+) -> dict[str, Any]:
+    """An object's effective fields as its model's values (literals parsed, refs as Ref),
+    keyed by Data Pipeline name or by model attribute."""
+    data: dict[str, Any] = {"id": obj.id, "name": obj.raw.name or obj.id, "type": obj.type}
+    specs = field_specs(cls)
+    user_fields: dict[str, tuple[Any, ...]] = {}
+    for key, effective in obj.fields.items():
+        if USER_FIELD.match(key):
+            user_fields[key] = tuple(_user_value(key, v) for v in effective.field.values)
+        elif key in specs:
+            name = specs[key].attribute if attribute_names else key
+            data[name] = _convert(effective.field, specs[key].slot)
+    data["user_fields"] = user_fields
+    return data
 
 
 def _user_value(key: str, value: RawValue) -> str | Ref | SecretStr:

@@ -7,6 +7,8 @@ import json
 from dp_airflow.diagnostics import DiagnosticSink
 from dp_airflow.plan.planner import DagSpec, plan_pipeline
 from dp_airflow.read.readers import read_text
+from dp_airflow.validate.build import typed_objects
+from dp_airflow.validate.rules_schedule import pipeline_is_ondemand
 from dp_airflow.validate.validation import validate_definition
 
 
@@ -14,7 +16,13 @@ def _plan(objects: list[dict], parameters: list[dict] | None = None) -> DagSpec:
     document = {"objects": objects, "parameters": parameters or []}
     definition = read_text(json.dumps(document)).definitions[0]
     context = validate_definition(definition, DiagnosticSink())
-    return plan_pipeline(definition, context.resolved, "/defs/My Pipeline.json", "My_Pipeline")
+    return plan_pipeline(
+        definition,
+        typed_objects(context),
+        "/defs/My Pipeline.json",
+        "My_Pipeline",
+        ondemand=pipeline_is_ondemand(context),
+    )
 
 
 BASE = [{"id": "Default", "scheduleType": "ondemand", "workerGroup": "wg"}]

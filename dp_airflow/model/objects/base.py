@@ -119,6 +119,11 @@ class ObjectModel(BaseModel):
     user_fields: dict[str, UserValue] = {}
     """``my…`` fields, kept as written; ``*my…`` values are secrets."""
 
+    @classmethod
+    def type_name(cls) -> str:
+        """The type's name, as ``type`` fields spell it (each type declares it)."""
+        return str(cls.model_fields["type"].default)
+
 
 class RetryFields(ObjectModel):
     """Group R: retries, timeouts and actions (activities, data nodes, resources, preconditions)."""
