@@ -62,12 +62,14 @@ class PipelineSource:
     definition: Path
     parameters_file: Path | None = None
     values_file: Path | None = None
+    record_file: Path | None = None
+    """A pipeline folder's ``pipeline.json`` (``dp-airflow import``'s record): its tags."""
 
     @property
     def files(self) -> tuple[Path, ...]:
-        return tuple(
-            p for p in (self.definition, self.parameters_file, self.values_file) if p is not None
-        )
+        """Every file the pipeline is read from (what the parse cache keys on)."""
+        candidates = (self.definition, self.parameters_file, self.values_file, self.record_file)
+        return tuple(p for p in candidates if p is not None)
 
     def may_hold(self, dag_id: str) -> bool:
         """Whether this source can yield ``dag_id`` (a template's pipelines add ``__<name>``)."""
@@ -121,6 +123,7 @@ def discover(root: Path, files: Iterable[Path], wanted: str | None = None) -> Di
             folder / FOLDER_DEFINITION,
             _if_present(folder / FOLDER_PARAMETERS, present),
             _if_present(folder / FOLDER_VALUES, present),
+            _if_present(folder / FOLDER_RECORD, present),
         )
         if wanted is None or source.may_hold(wanted):
             found.sources.append(source)

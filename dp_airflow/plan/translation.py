@@ -46,13 +46,19 @@ def source_inputs(source: PipelineSource) -> PipelineInputs:
 def source_for(definition: str | Path, dag_id: str | None = None) -> PipelineSource:
     """The source of a definition named by path, its companion files found beside it;
     ``dag_id`` is the source's own DAG id when known (the dags folder's root decides it)."""
-    from dp_airflow.discovery import dag_id_for
+    from dp_airflow.discovery import FOLDER_DEFINITION, FOLDER_RECORD, dag_id_for
     from dp_airflow.read.inputs import PipelineInputs
 
     inputs = PipelineInputs.beside(definition)
     values = inputs.values_files[0] if inputs.values_files else None
+    record = Path(definition).with_name(FOLDER_RECORD)
+    in_folder = Path(definition).name == FOLDER_DEFINITION and record.is_file()
     return PipelineSource(
-        dag_id or dag_id_for(definition), Path(definition), inputs.parameters_file, values
+        dag_id or dag_id_for(definition),
+        Path(definition),
+        inputs.parameters_file,
+        values,
+        record if in_folder else None,
     )
 
 
@@ -68,10 +74,12 @@ def validate_source(
     source: PipelineSource, inputs: PipelineInputs | None = None
 ) -> ValidationResult:
     """``source`` read with its companion files (or ``inputs``) and validated, no typed model."""
-    from dp_airflow.read.inputs import read_pipeline
+    from dp_airflow.read.inputs import read_pipeline, with_record_tags
     from dp_airflow.validate.validation import validate_loaded
 
     loaded = read_pipeline(source.definition, inputs or source_inputs(source))
+    if source.record_file is not None:
+        with_record_tags(loaded, source.record_file)
     return validate_loaded(loaded, build_models=False)
 
 

@@ -168,3 +168,20 @@ def missing_value_message(parameter_id: str, dag_id: str, at_parse_time: bool = 
         places.append("the trigger form")  # secrets are never asked for there
     listed = ", ".join(places[:-1]) + ", or " + places[-1]
     return f"parameter {parameter_id!r} has no value; give one with {listed}"
+
+
+def with_record_tags(loaded: LoadedFile, record: Path) -> None:
+    """Give the definitions without tags of their own the tags of the pipeline folder's
+    ``pipeline.json`` (``dp-airflow import`` keeps the pipeline's tags there); a record that
+    cannot be read is a warning, and its tags are not used."""
+    import json
+
+    try:
+        tags = json.loads(record.read_text()).get("tags") or {}
+        pairs = tuple(sorted((str(k), str(v)) for k, v in tags.items()))
+    except (OSError, ValueError, AttributeError) as exc:
+        loaded.sink.warning(
+            "invalid-structure", f"{record}: not a pipeline record, its tags are not used ({exc})"
+        )
+        return
+    loaded.definitions = [d if d.tags else replace(d, tags=pairs) for d in loaded.definitions]

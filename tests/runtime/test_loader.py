@@ -213,6 +213,18 @@ def test_subfolders_templates_and_pipeline_folders_become_dags(layouts: Path) ->
     assert all("dp-airflow:invalid" not in dag.tags for dag in bag.dags.values())
 
 
+def test_an_imported_pipelines_tags_become_dag_tags(layouts: Path) -> None:
+    record = layouts / "aws-sample" / "pipeline.json"
+    record.write_text(json.dumps({"pipelineId": "df-1", "tags": {"team": "data", "tier": "1"}}))
+    assert {"team:data", "tier:1"} <= set(_bag(layouts).dags["aws-sample"].tags)
+    record.write_text(json.dumps({"pipelineId": "df-1", "tags": {"team": "finance"}}))
+    tags = set(_bag(layouts).dags["aws-sample"].tags)  # the edit misses the parse cache
+    assert "team:finance" in tags and "team:data" not in tags
+    record.write_text("{not json")
+    dag = _bag(layouts).dags["aws-sample"]  # a bad record costs the tags, not the DAG
+    assert "dp-airflow:invalid" not in dag.tags and "team:finance" not in dag.tags
+
+
 def test_two_files_with_one_dag_id_are_both_reported(layouts: Path) -> None:
     (layouts / "team" / "stem.json").write_text(_ondemand())
     bag = _bag(layouts)
