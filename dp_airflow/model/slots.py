@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
@@ -159,3 +160,13 @@ def match_choice(text: str, choices: tuple[str, ...]) -> str:
 def has_expression(text: str) -> bool:
     """Whether a value holds a ``#{...}`` expression."""
     return "#{" in text
+
+
+LITERAL_PARSERS: dict[Kind, Callable[[str], object]] = {
+    Kind.INTEGER: parse_integer,
+    Kind.DOUBLE: parse_double,
+    Kind.BOOLEAN: parse_boolean,
+    Kind.DATETIME: parse_datetime,
+    Kind.PERIOD: parse_period,
+}
+"""The parser of each literal kind (strings, enums and references need none)."""

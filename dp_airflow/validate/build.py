@@ -14,16 +14,12 @@ from dp_airflow.model.object_types import (
 )
 from dp_airflow.model.objects.base import Expression, ObjectModel, Ref
 from dp_airflow.model.slots import (
+    LITERAL_PARSERS,
     ONDEMAND_PERIOD,
     Kind,
     Slot,
     has_expression,
     match_choice,
-    parse_boolean,
-    parse_datetime,
-    parse_double,
-    parse_integer,
-    parse_period,
 )
 from dp_airflow.read.raw import RawDefinition, RawField, RawParameter, RawValue
 from dp_airflow.validate.context import USER_FIELD
@@ -31,14 +27,6 @@ from dp_airflow.validate.context import USER_FIELD
 if TYPE_CHECKING:
     from dp_airflow.resolve.inheritance import ResolvedObject
     from dp_airflow.validate.context import Context
-
-_PARSERS: dict[Kind, Any] = {
-    Kind.INTEGER: parse_integer,
-    Kind.DOUBLE: parse_double,
-    Kind.BOOLEAN: parse_boolean,
-    Kind.DATETIME: parse_datetime,
-    Kind.PERIOD: parse_period,
-}
 
 
 def build_pipeline(definition: RawDefinition, context: Context) -> Pipeline | None:
@@ -123,7 +111,7 @@ def _convert_value(key: str, value: RawValue, slot: Slot) -> Any:
         return match_choice(text, slot.choices)
     if slot.kind is Kind.PERIOD and text == ONDEMAND_PERIOD:
         return text
-    return _PARSERS[slot.kind](text)
+    return LITERAL_PARSERS[slot.kind](text)
 
 
 def _parameter(raw: RawParameter) -> Parameter:

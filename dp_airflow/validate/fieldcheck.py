@@ -8,27 +8,15 @@ from typing import Any
 from dp_airflow.diagnostics import DiagnosticSink, did_you_mean
 from dp_airflow.model.object_types import FieldSpec
 from dp_airflow.model.slots import (
+    LITERAL_PARSERS,
     ONDEMAND_PERIOD,
     Kind,
     LiteralError,
     Slot,
     has_expression,
     match_choice,
-    parse_boolean,
-    parse_datetime,
-    parse_double,
-    parse_integer,
-    parse_period,
 )
 from dp_airflow.read.raw import RawField, RawValue
-
-_PARSERS = {
-    Kind.INTEGER: parse_integer,
-    Kind.DOUBLE: parse_double,
-    Kind.BOOLEAN: parse_boolean,
-    Kind.DATETIME: parse_datetime,
-    Kind.PERIOD: parse_period,
-}
 
 
 def check_field(object_id: str, f: RawField, spec: FieldSpec, sink: DiagnosticSink) -> None:
@@ -80,7 +68,7 @@ def _check_value(
     if slot.kind is Kind.ENUM:
         _check_choice(object_id, key, value, text, slot, sink)
         return
-    parser = _PARSERS.get(slot.kind)
+    parser = LITERAL_PARSERS.get(slot.kind)
     if parser is None:
         return
     if slot.kind is Kind.PERIOD and text == ONDEMAND_PERIOD:
