@@ -176,7 +176,10 @@ _ENTRIES = (
         ("command", "scriptUri", "scriptArgument", "stage", "stdout", "stderr"),
     ),
     _activity(
-        SqlActivity, "sql_activity", " (one transaction)", ("script", "scriptUri", "scriptArgument")
+        SqlActivity,
+        "sql_activity",
+        " (one transaction)",
+        ("database", "script", "scriptUri", "scriptArgument"),
     ),
     _settings(Ec2Resource, role=EC2, resourceRole=EC2, keyPair=EC2, region=EC2, initTimeout=EC2),
     TypeEntry(

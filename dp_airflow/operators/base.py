@@ -79,7 +79,8 @@ class EvaluatedFields:
     @classmethod
     def plan_arguments(cls, arguments: Mapping[str, object]) -> dict[str, Any]:
         """Its own constructor arguments, from its task's plan arguments (the fields its
-        registry entry names, as written, and the ids of its nodes and database)."""
+        registry entry names, as written, a reference as the id it names; and the ids of its
+        input and output nodes)."""
         return {}
 
     def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:

@@ -18,7 +18,7 @@ from typing import TypedDict, TypeVar
 
 from dp_airflow.emr.dynamodb_tools import all_tool_steps
 from dp_airflow.model.object_types import field_specs
-from dp_airflow.model.objects.activities import Activity, EmrActivity, SqlActivity
+from dp_airflow.model.objects.activities import Activity, EmrActivity
 from dp_airflow.model.objects.base import (
     Category,
     Expression,
@@ -247,8 +247,8 @@ def _count(value: int | Expression | None) -> int | None:
 
 
 def _task_arguments(obj: ObjectModel, names: tuple[str, ...]) -> dict[str, object]:
-    """The fields its task receives (named by its registry entry), as written: texts, and
-    lists of texts for fields that take several values."""
+    """The fields its task receives (named by its registry entry), as written: texts (a
+    reference as the id it names), and lists of texts for fields that take several values."""
     specs = field_specs(type(obj))
     out: dict[str, object] = {}
     for name in names:
@@ -342,7 +342,6 @@ def _activity(
             **_common(activity, task_id, ondemand),
         )
     arguments = _task_arguments(activity, REGISTRY[kind].task_fields)
-    arguments["database"] = _ids(activity.database) if isinstance(activity, SqlActivity) else []
     arguments["inputs"] = _ids(activity.input)
     arguments["outputs"] = _ids(activity.output)
     common = _common(activity, task_id, ondemand)
