@@ -19,6 +19,7 @@ from dp_airflow.operators.s3_streams import (
     read_binary,
     read_text,
     s3_text_output,
+    whole_directory,
 )
 from dp_airflow.operators.sql_activity import DatabaseAccess
 from dp_airflow.operators.staging import directory_prefix
@@ -159,8 +160,7 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
         in_zip = self.field_value(self.input_node, "compression", instance)
         out_zip = self.field_value(self.output_node, "compression", instance)
         same = in_fmt == out_fmt and (in_zip or "none").lower() == (out_zip or "none").lower()
-        written: list[str] = []
-        try:
+        with whole_directory(client, out_bucket) as written:
             for key in keys:
                 name = key[len(in_key) :] if in_dir else key.rsplit("/", 1)[-1]
                 destination = out_key + name if out_dir else out_key
@@ -176,10 +176,6 @@ class CopyActivityOperator(DatabaseAccess, DataPipelineOperator):
                             in_fmt.read_rows(read_text(client, in_bucket, key, in_zip)), out
                         )
                 written.append(destination)
-        except BaseException:
-            for key in written:  # a failed directory copy leaves nothing behind
-                client.delete_object(Bucket=out_bucket, Key=key)
-            raise
         self.log.info(
             "%s: copied %d object(s) %s to s3://%s/%s",
             self.object_id,

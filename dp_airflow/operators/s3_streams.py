@@ -110,6 +110,19 @@ class MultipartWriter(io.RawIOBase):
 
 
 @contextmanager
+def whole_directory(client: Any, bucket: str) -> Iterator[list[str]]:
+    """The keys a directory write adds to the list it yields are deleted again if the block
+    fails: a directory appears whole or, as far as this attempt wrote it, not at all."""
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        for key in written:
+            client.delete_object(Bucket=bucket, Key=key)
+        raise
+
+
+@contextmanager
 def s3_text_output(
     client: Any,
     bucket: str,

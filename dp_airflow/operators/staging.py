@@ -14,6 +14,7 @@ from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
 from dp_airflow.expressions.evaluate import render
 from dp_airflow.expressions.scope import InstanceScope
+from dp_airflow.operators.s3_streams import whole_directory
 
 
 def node_location(scope: InstanceScope) -> tuple[str, bool]:
@@ -60,16 +61,11 @@ def upload(hook: S3Hook, source: Path, url: str, is_directory: bool, encrypt: bo
         hook.load_file(str(files[0]), key, bucket, replace=True, encrypt=encrypt)
         return 1
     prefix = directory_prefix(key)
-    written: list[str] = []
-    try:
+    with whole_directory(hook.get_conn(), bucket) as written:
         for path in files:
             target = prefix + path.relative_to(source).as_posix()
             hook.load_file(str(path), target, bucket, replace=True, encrypt=encrypt)
             written.append(target)
-    except BaseException:
-        if written:  # no half-written directory: what this attempt wrote goes again
-            hook.delete_objects(bucket, written)
-        raise
     return len(files)
 
 
