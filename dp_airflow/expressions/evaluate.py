@@ -290,6 +290,12 @@ def _bounded_list(values: tuple[Scalar, ...], span: Span) -> tuple[Scalar, ...]:
     return values
 
 
+def _is_integer_text(text: str) -> bool:
+    """An optional sign and ASCII digits (what ``int`` takes; ``str.isdigit`` also takes "²")."""
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    return digits.isascii() and digits.isdigit()
+
+
 def _is_number(value: Value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -367,7 +373,7 @@ def _coerce(value: Value, kind: str, function: str, index: int, span: Span) -> S
     elif kind == INTEGER:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        if isinstance(value, str) and _is_integer_text(value.strip()):
             return int(value)
     elif kind == DOUBLE:
         if _is_number(value):

@@ -29,6 +29,10 @@ def _is_name_part(ch: str) -> bool:
     return ch.isalnum() or ch in "_"
 
 
+def _is_digit(ch: str) -> bool:
+    return "0" <= ch <= "9"  # not str.isdigit: "²" is a digit to it, and int() refuses it
+
+
 def tokenize(text: str, base: int = 0) -> Iterator[Token]:
     """Tokens of ``text``; offsets are ``base`` plus the position in ``text``."""
     i, n = 0, len(text)
@@ -42,7 +46,7 @@ def tokenize(text: str, base: int = 0) -> Iterator[Token]:
             ch == "*" and i + 1 < n and _is_name_start(text[i + 1]) and _after_operand_gap(text, i)
         ):
             token = _name(text, i)
-        elif ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+        elif _is_digit(ch) or (ch == "." and i + 1 < n and _is_digit(text[i + 1])):
             token = _number(text, i)
         elif ch in "'\"":
             token = _string(text, i, base)
@@ -64,15 +68,15 @@ def _name(text: str, start: int) -> Token:
 
 def _number(text: str, start: int) -> Token:
     i, n = start, len(text)
-    while i < n and text[i].isdigit():
+    while i < n and _is_digit(text[i]):
         i += 1
     kind = "decimal" if text[start] == "." else "int"
-    if kind == "int" and i + 1 < n and text[i] == "." and text[i + 1].isdigit():
+    if kind == "int" and i + 1 < n and text[i] == "." and _is_digit(text[i + 1]):
         kind = "decimal"
         i += 1
     if kind == "decimal":
         i = i + 1 if text[i : i + 1] == "." else i
-        while i < n and text[i].isdigit():
+        while i < n and _is_digit(text[i]):
             i += 1
     return Token(kind, text[start:i], start, i)
 
