@@ -27,10 +27,17 @@ from dp_airflow.budget import BudgetExceeded, cpu_budget
 from dp_airflow.discovery import Discovery, PipelineSource, discover
 from dp_airflow.errors import UnreadableFileError
 from dp_airflow.migration_report import documented_outcome
-from dp_airflow.plan.translation import Broken, Outcome, translate_source
+from dp_airflow.plan.translation import Broken, translate_source
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from dp_airflow.plan.pipeline_runtime import PipelineRuntime
+    from dp_airflow.render.calls import DagCall
+
+Described = list[tuple["DagCall", "PipelineRuntime"]] | Broken
+"""What the parse cache keeps for a source: each pipeline's DAG as constructor calls, with its
+runtime (left pickled until a task uses it), or why the source cannot become DAGs."""
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +81,7 @@ def build_dags(found: Discovery, catchup: bool, wanted: str | None = None) -> It
     from dp_airflow.parse_cache import cached_translation
 
     deadline = time.monotonic() + _loader_seconds()
+    variant = f"catchup={catchup}"
     for dag_id, sources in found.by_dag_id().items():
         if wanted is not None and not any(s.may_hold(wanted) for s in sources):
             continue
@@ -84,9 +92,10 @@ def build_dags(found: Discovery, catchup: bool, wanted: str | None = None) -> It
         remaining = deadline - time.monotonic()
         if remaining > 1:
             budget = min(settings.DEFINITION_TIME_BUDGET or remaining, remaining)
-            outcome = cached_translation(source, functools.partial(_translate, budget=budget))
+            translate = functools.partial(_translate, budget=budget, catchup=catchup)
+            outcome = cached_translation(source, translate, variant)
         else:
-            outcome = cached_translation(source, None) or Broken(
+            outcome = cached_translation(source, None, variant) or Broken(
                 (
                     f"{source.definition}: waiting: not translated in this parse, which other "
                     "definitions used up; it is translated in the next one",
@@ -94,7 +103,7 @@ def build_dags(found: Discovery, catchup: bool, wanted: str | None = None) -> It
                 cacheable=False,
             )
         assert outcome is not None
-        yield from _dags_of(source, outcome, catchup)
+        yield from _dags_of(source, outcome)
 
 
 def _loader_seconds() -> float:
@@ -104,10 +113,15 @@ def _loader_seconds() -> float:
     return timeout * settings.LOADER_TIME_SHARE if timeout > 0 else float("inf")
 
 
-def _translate(source: PipelineSource, budget: float) -> Outcome:
+def _translate(source: PipelineSource, budget: float, catchup: bool) -> Described:
+    from dp_airflow.render.dag import describe_dag
+
     try:
         with cpu_budget(budget, str(source.definition)):
-            return documented_outcome(source)
+            outcome = documented_outcome(source)
+            if isinstance(outcome, Broken):
+                return outcome
+            return [(describe_dag(spec, runtime, catchup), runtime) for spec, runtime in outcome]
     except BudgetExceeded as exc:
         return Broken((f"{source.definition}: error: {exc}",))
     except UnreadableFileError as exc:
@@ -123,20 +137,20 @@ def _translate(source: PipelineSource, budget: float) -> Outcome:
         )
 
 
-def _dags_of(source: PipelineSource, outcome: Outcome, catchup: bool) -> Iterator[DAG]:
-    from dp_airflow.render.dag import render_dag
+def _dags_of(source: PipelineSource, outcome: Described) -> Iterator[DAG]:
+    from dp_airflow.render.dag import build_dag
     from dp_airflow.runtime.compat import check_cycle
 
     if isinstance(outcome, Broken):
         yield _stand_in(source.dag_id, source, list(outcome.diagnostics))
         return
     seen: set[str] = set()
-    for spec, runtime in outcome:
-        if spec.dag_id in seen:
+    for described, runtime in outcome:
+        if described.dag_id in seen:
             continue
-        seen.add(spec.dag_id)
+        seen.add(described.dag_id)
         try:
-            dag = render_dag(spec, runtime, catchup)
+            dag = build_dag(described, runtime)
             # What DagBag checks before bagging: a failure there would be an import error of
             # the loader file, so it is checked here, per pipeline.
             dag.validate()  # type: ignore[no-untyped-call]
@@ -146,7 +160,7 @@ def _dags_of(source: PipelineSource, outcome: Outcome, catchup: bool) -> Iterato
             message = (
                 f"{source.definition}: error: cannot build the DAG: {type(exc).__name__}: {exc}"
             )
-            yield _stand_in(spec.dag_id, source, [message])
+            yield _stand_in(described.dag_id, source, [message])
             continue
         yield dag
 

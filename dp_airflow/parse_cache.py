@@ -1,9 +1,11 @@
 """A content-hash cache of translated definitions, so a re-parse skips validation and planning.
 
 Airflow parses the loader file every ``min_file_process_interval`` and again before every task.
-The plan and runtime of a definition depend only on its bytes (with its parameters and values
-files), its path and dp-airflow's code, so they are pickled under a key made of those; a changed
-file or a new dp-airflow misses the cache. Broken definitions are cached as their diagnostics.
+What the loader builds a definition's DAGs from (each DAG as constructor calls, with its
+runtime) depends only on the definition's bytes (with its parameters and values files), its
+path, the loader's ``catchup`` and the code of dp-airflow and Airflow, so it is pickled under a
+key made of those; a changed file or an upgrade misses the cache. The runtime stays pickled
+until a task first uses it. Broken definitions are cached as their diagnostics.
 Definitions holding secret values (``*`` fields or parameters with values, in the definition or
 a values file) are never cached: secrets must not reach generated files. Entries are written
 atomically and the previous entry of the same file is removed. Directory:
@@ -21,13 +23,14 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from dp_airflow.discovery import PipelineSource
-    from dp_airflow.plan.translation import Outcome
+    from dp_airflow.plan.pipeline_runtime import PipelineRuntime
+    from dp_airflow.plan.translation import Broken
 
 
 def cache_dir() -> Path | None:
@@ -41,8 +44,11 @@ def cache_dir() -> Path | None:
 
 @functools.cache
 def _code_fingerprint() -> bytes:
-    """dp-airflow's own code as it is on disk (so an upgrade or an edit misses the cache)."""
-    digest = hashlib.sha256(sys.version.encode())
+    """dp-airflow's own code as it is on disk and the Airflow it builds for (so an upgrade of
+    either, or an edit, misses the cache)."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"{sys.version}\0{version('apache-airflow')}".encode())
     package = Path(__file__).parent
     for source in sorted(package.rglob("*.py")):
         stat = source.stat()
@@ -50,15 +56,21 @@ def _code_fingerprint() -> bytes:
     return digest.digest()
 
 
+Cached = TypeVar("Cached", bound="Sequence[tuple[object, PipelineRuntime]] | Broken")
+"""What is cached for a source: a value per pipeline with its runtime, or why it is broken."""
+
+
 def cached_translation(
     source: PipelineSource,
-    translate: Callable[[PipelineSource], Outcome] | None,
-) -> Outcome | None:
+    translate: Callable[[PipelineSource], Cached] | None,
+    variant: str = "",
+) -> Cached | None:
     """``translate(source)``, from the cache when these exact files were translated before.
 
-    The outcome of a broken definition is cached too (so a definition that failed or ran out
-    of time is not translated again on every parse), except failures that may pass by
-    themselves. With ``translate=None`` only the cache is asked: None on a miss.
+    ``variant`` names whatever else the result depends on (the loader's ``catchup``). The
+    outcome of a broken definition is cached too (so a definition that failed or ran out of
+    time is not translated again on every parse), except failures that may pass by themselves.
+    With ``translate=None`` only the cache is asked: None on a miss.
     """
     directory = cache_dir()
     if directory is None:
@@ -67,15 +79,18 @@ def cached_translation(
         contents = [path.read_bytes() for path in source.files]
     except OSError:
         return translate(source) if translate is not None else None
-    identity = f"{source.dag_id}\0" + "\0".join(str(p.resolve()) for p in source.files)
+    # abspath, not resolve: the name only groups one file's entries, the contents are the key.
+    identity = f"{source.dag_id}\0{variant}\0" + "\0".join(map(os.path.abspath, source.files))
     file_key = hashlib.sha256(identity.encode()).hexdigest()[:16]
     digest = hashlib.sha256(_code_fingerprint())
     for content in contents:
         digest.update(len(content).to_bytes(8, "big") + content)
     entry = directory / f"{file_key}-{digest.hexdigest()[:32]}.pickle"
     try:
-        with entry.open("rb") as handle, collection_paused():
-            cached: Outcome = pickle.load(handle)
+        with open(entry, "rb") as handle:
+            data = handle.read()
+        with collection_paused():
+            cached: Cached = pickle.loads(data)
         return cached
     except FileNotFoundError:
         pass
@@ -104,7 +119,7 @@ def collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _cacheable(outcome: Outcome) -> bool:
+def _cacheable(outcome: Sequence[tuple[object, PipelineRuntime]] | Broken) -> bool:
     from dp_airflow.plan.translation import Broken
 
     if isinstance(outcome, Broken):
@@ -112,7 +127,7 @@ def _cacheable(outcome: Outcome) -> bool:
     return not any(runtime.secret_values() for _, runtime in outcome)
 
 
-def _store(directory: Path, file_key: str, entry: Path, result: Outcome) -> None:
+def _store(directory: Path, file_key: str, entry: Path, result: object) -> None:
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         for old in directory.glob(f"{file_key}-*.pickle"):

@@ -6,8 +6,9 @@ Built once per DAG parse from the validated definition and held by every operato
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +45,24 @@ class PipelineRuntime:
         supplied = dict(supplied or {})
         schedule = pipeline_schedule(objects, parameters, {**values, **supplied}, pipeline_id)
         return cls(objects, parameters, values, schedule, pipeline_id, supplied)
+
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+        # Pickled as one opaque blob, unpickled when first used: the DAG processor builds DAGs
+        # from the parse cache without evaluating anything, so it never pays for the objects.
+        pickled = self.__dict__.get("_pickled")
+        if pickled is None:
+            state = tuple(getattr(self, f.name) for f in fields(self))
+            pickled = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+        return (_unpickled_on_use, (pickled,))
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for the fields of a runtime still pickled (see __reduce__).
+        pickled = self.__dict__.pop("_pickled", None)
+        if pickled is None:
+            raise AttributeError(name)
+        for spec, value in zip(fields(self), pickle.loads(pickled), strict=True):
+            self.__dict__[spec.name] = value
+        return getattr(self, name)
 
     def secret_values(self, overrides: Mapping[str, tuple[str, ...]] = {}) -> list[str]:
         """Values of ``*`` parameters and ``*`` fields, to register with Airflow's masker."""
@@ -152,6 +171,12 @@ class PipelineRuntime:
         )
         node = InstanceScope(env, node_id, interval) if node_id else None
         return InstanceScope(env, object_id, interval, node)
+
+
+def _unpickled_on_use(pickled: bytes) -> PipelineRuntime:
+    runtime = PipelineRuntime.__new__(PipelineRuntime)
+    runtime.__dict__["_pickled"] = pickled
+    return runtime
 
 
 def _plain_instance(start: datetime | None, end: datetime | None) -> Instance:

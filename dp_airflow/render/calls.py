@@ -17,6 +17,9 @@ class _Pipeline:
     def __repr__(self) -> str:
         return "PIPELINE"
 
+    def __reduce__(self) -> str:
+        return "PIPELINE"  # the module's one instance, also when read from the parse cache
+
 
 PIPELINE = _Pipeline()
 

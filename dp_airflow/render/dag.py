@@ -1,7 +1,7 @@
 """Render a plan into an Airflow DAG: the only place that decides DAG and operator arguments.
 
-``describe_dag`` gives the DAG as constructor calls (``calls``); ``render_dag`` instantiates
-them and ``eject`` writes them out as a Python DAG file.
+``describe_dag`` gives the DAG as constructor calls (``calls``, what the parse cache keeps);
+``build_dag`` instantiates them and ``eject`` writes them out as a Python DAG file.
 """
 
 from __future__ import annotations
@@ -278,6 +278,7 @@ def render_invalid_dag(dag_id: str, source_file: str, diagnostics: list[str]) ->
         description=f"Invalid definition ({count}): {first}"[:1000],
         doc_md=doc,
         default_args={"owner": "dp-airflow"},
+        auto_register=False,  # see build_dag
     ) as dag:
         InvalidDefinitionOperator(task_id=INVALID_TASK_ID, diagnostics=text)
     return dag
@@ -322,8 +323,15 @@ def describe_dag(spec: DagSpec, runtime: PipelineRuntime, catchup: bool) -> DagC
 
 def render_dag(spec: DagSpec, runtime: PipelineRuntime, catchup: bool) -> DAG:
     """The Airflow DAG of a planned pipeline."""
-    described = describe_dag(spec, runtime, catchup)
-    with DAG(described.dag_id, **realize(dict(described.kwargs), runtime)) as dag:
+    return build_dag(describe_dag(spec, runtime, catchup), runtime)
+
+
+def build_dag(described: DagCall, runtime: PipelineRuntime) -> DAG:
+    """The Airflow DAG a description stands for, its operators holding ``runtime``."""
+    # Not auto-registered: the loader puts each DAG in its module's namespace once its file is
+    # set; a DAG also auto-registered under its earlier file would be bagged twice.
+    kwargs = realize(dict(described.kwargs), runtime)
+    with DAG(described.dag_id, auto_register=False, **kwargs) as dag:
         tasks = {t.task_id: realize(t.call, runtime) for t in described.tasks}
         for task in described.tasks:
             for upstream in task.upstream:

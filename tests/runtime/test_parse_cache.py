@@ -145,3 +145,31 @@ def test_a_broken_definition_is_cached_as_its_diagnostics(tmp_path: Path, cache:
     second = cached_translation(path, translate)
     assert len(calls) == 1 and isinstance(second, Broken) and second == first
     assert "unknown object type 'Shel'" in second.diagnostics[0]
+
+
+def test_each_variant_has_its_own_entry(tmp_path: Path, cache: Path) -> None:
+    """The loader's ``catchup`` is part of what it caches (the DAG's arguments)."""
+    path = tmp_path / "pipe.json"
+    path.write_text(json.dumps(DEFINITION))
+    calls, translate = _counting()
+    for variant in ("catchup=True", "catchup=False", "catchup=True"):
+        _cached(source_for(path), translate, variant)
+    assert len(calls) == 2
+
+
+def test_a_cached_runtime_is_unpickled_when_first_used(tmp_path: Path, cache: Path) -> None:
+    """Building DAGs from the cache does not pay for the objects; a task's first use does."""
+    path = tmp_path / "pipe.json"
+    path.write_text(json.dumps(DEFINITION))
+    calls, translate = _counting()
+    ((_, fresh),) = cached_translation(path, translate)
+    ((_, cached),) = cached_translation(path, translate)
+    assert len(calls) == 1
+    assert set(vars(cached)) == {"_pickled"}
+    assert cached.form_value("myWho") == ("world",)
+    assert "_pickled" not in vars(cached)
+    assert cached.objects.keys() == fresh.objects.keys()
+    assert cached.schedule == fresh.schedule
+    assert (cached.pipeline_id, cached.values) == (fresh.pipeline_id, fresh.values)
+    with pytest.raises(AttributeError):
+        _ = cached.no_such_field
