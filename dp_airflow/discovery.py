@@ -83,6 +83,9 @@ class Discovery:
     sources: list[PipelineSource] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     """Files that are not Data Pipeline definitions (debug-logged by the loader)."""
+    contents: dict[Path, bytes] = field(default_factory=dict)
+    """The definition files read to tell them from other files, so the parse cache's key
+    does not read them again."""
 
     def by_dag_id(self) -> dict[str, list[PipelineSource]]:
         out: dict[str, list[PipelineSource]] = {}
@@ -143,9 +146,15 @@ def discover(root: Path, files: Iterable[Path], wanted: str | None = None) -> Di
         )
         if wanted is not None and not source.may_hold(wanted):
             continue
-        if not looks_like_definition(path):
+        try:
+            data = path.read_bytes()
+        except OSError:  # reported when translated, rather than silently skipped
+            found.sources.append(source)
+            continue
+        if _MARKER.search(data) is None:
             found.skipped.append(path)
             continue
+        found.contents[path] = data
         found.sources.append(source)
     found.sources.sort(key=lambda s: (s.dag_id, str(s.definition)))
     return found
@@ -160,13 +169,3 @@ def companions_beside(definition: Path) -> tuple[Path, Path]:
 
 def _if_present(path: Path, present: set[Path]) -> Path | None:
     return path if path in present else None
-
-
-def looks_like_definition(path: Path) -> bool:
-    """Whether the file mentions what every definition has; unreadable files count as
-    definitions, so that they are reported rather than silently skipped."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return True
-    return _MARKER.search(data) is not None

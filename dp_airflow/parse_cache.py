@@ -23,8 +23,9 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -35,11 +36,16 @@ if TYPE_CHECKING:
 
 def cache_dir() -> Path | None:
     """Where translations are cached (``[dp_airflow] parse_cache_dir``), None when off."""
-    configured = os.environ.get("AIRFLOW__DP_AIRFLOW__PARSE_CACHE_DIR")
+    return _cache_dir(
+        os.environ.get("AIRFLOW__DP_AIRFLOW__PARSE_CACHE_DIR"), os.environ.get("AIRFLOW_HOME")
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _cache_dir(configured: str | None, home: str | None) -> Path | None:
     if configured is not None:
         return None if configured.strip().lower() in ("", "off", "false") else Path(configured)
-    home = os.environ.get("AIRFLOW_HOME") or str(Path.home() / "airflow")
-    return Path(home) / "dp_airflow_cache"
+    return Path(home or Path.home() / "airflow") / "dp_airflow_cache"
 
 
 @functools.cache
@@ -64,10 +70,12 @@ def cached_translation(
     source: PipelineSource,
     translate: Callable[[PipelineSource], Cached] | None,
     variant: str = "",
+    known: Mapping[Path, bytes] = MappingProxyType({}),
 ) -> Cached | None:
     """``translate(source)``, from the cache when these exact files were translated before.
 
-    ``variant`` names whatever else the result depends on (the loader's ``catchup``). The
+    ``variant`` names whatever else the result depends on (the loader's ``catchup``); ``known``
+    holds files' contents already read (by discovery). The
     outcome of a broken definition is cached too (so a definition that failed or ran out of
     time is not translated again on every parse), except failures that may pass by themselves.
     With ``translate=None`` only the cache is asked: None on a miss.
@@ -76,7 +84,7 @@ def cached_translation(
     if directory is None:
         return translate(source) if translate is not None else None
     try:
-        contents = [path.read_bytes() for path in source.files]
+        contents = [known.get(path) or path.read_bytes() for path in source.files]
     except OSError:
         return translate(source) if translate is not None else None
     # abspath, not resolve: the name only groups one file's entries, the contents are the key.

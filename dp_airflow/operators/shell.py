@@ -8,7 +8,7 @@ import os
 import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,11 +20,12 @@ class ShellRunner:
     into the shell text; a kill ends the whole process group."""
 
     command: str
-    script_uri: str | None
-    script_argument: list[str]
-    stdout: str | None
-    stderr: str | None
-    aws_conn_id: str | None
+    # Defaults here, so operators set only what a task gives (see EvaluatedFields.__init__).
+    script_uri: str | None = None
+    script_argument: Sequence[str] = ()
+    stdout: str | None = None
+    stderr: str | None = None
+    aws_conn_id: str | None = "aws_default"
     log: Any
     _process: subprocess.Popen[bytes] | None = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,14 +56,22 @@ class ShellCommandActivityOperator(ShellRunner, DataPipelineOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.stdout = stdout
-        self.stderr = stderr
-        self.stage_inputs = list(stage_inputs or [])
-        self.stage_outputs = list(stage_outputs or [])
         self.command = command
-        self.script_uri = script_uri
-        self.aws_conn_id = aws_conn_id
-        self.script_argument = list(script_argument or [])
+        # Only what differs from the defaults (see EvaluatedFields.__init__).
+        for name, value, default in (
+            ("script_uri", script_uri, None),
+            ("script_argument", list(script_argument or ()), []),
+            ("aws_conn_id", aws_conn_id, "aws_default"),
+            ("stage_inputs", list(stage_inputs or ()), []),
+            ("stage_outputs", list(stage_outputs or ()), []),
+            ("stdout", stdout, None),
+            ("stderr", stderr, None),
+        ):
+            if value != default:
+                setattr(self, name, value)
+
+    stage_inputs: Sequence[str] = ()
+    stage_outputs: Sequence[str] = ()
 
     def run_instance(self, context: Any, instance: Instance) -> None:
         self.log.info("Running %s for %s", self.object_id, instance.scheduled_start.isoformat())

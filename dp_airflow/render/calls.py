@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 
@@ -61,11 +62,20 @@ class DagCall:
     tasks: tuple[TaskCall, ...]
 
 
+_LEAVES = frozenset({str, int, float, bool, type(None), timedelta, datetime})
+"""Values that stand for themselves: most arguments, passed on without a walk."""
+
+
 def realize(value: Any, pipeline: object) -> Any:
     """The object a description stands for, ``PIPELINE`` replaced by ``pipeline``."""
+    if type(value) in _LEAVES:
+        return value
     if isinstance(value, Call):
         args = [realize(a, pipeline) for a in value.args]
-        return value.target(*args, **{k: realize(v, pipeline) for k, v in value.kwargs.items()})
+        kwargs = {
+            k: v if type(v) in _LEAVES else realize(v, pipeline) for k, v in value.kwargs.items()
+        }
+        return value.target(*args, **kwargs)
     if isinstance(value, Attribute):
         return getattr(value.owner, value.name)
     if value is PIPELINE:
