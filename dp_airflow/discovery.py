@@ -17,6 +17,7 @@ it is invoked.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -94,9 +95,10 @@ class Discovery:
         return out
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    relative = path.relative_to(root) if path.is_relative_to(root) else path
-    return any(part.startswith(".") for part in relative.parts)
+def _hidden(path: str, root: str) -> bool:
+    # Strings, not Path.relative_to: a worker lists the whole folder before every task.
+    relative = path[len(root) :] if path.startswith(root) else path
+    return relative.startswith(".") or f"{os.sep}." in relative
 
 
 def discover(root: Path, files: Iterable[Path], wanted: str | None = None) -> Discovery:
@@ -107,9 +109,8 @@ def discover(root: Path, files: Iterable[Path], wanted: str | None = None) -> Di
     folders (a name starting with ``.``: editors' and ``dp-airflow import``'s work in progress)
     are not pipelines.
     """
-    listed = sorted(
-        {Path(f) for f in files if not _hidden(Path(f), root)},
-    )
+    prefix = os.path.join(root, "")
+    listed = sorted({Path(f) for f in map(str, files) if not _hidden(f, prefix)})
     present = set(listed)
     folders = sorted(
         {p.parent for p in listed if p.name == FOLDER_DEFINITION and p.parent != root},
@@ -137,15 +138,13 @@ def discover(root: Path, files: Iterable[Path], wanted: str | None = None) -> Di
             continue
         if path.name.lower().endswith(COMPANION_SUFFIXES):
             continue
+        dag_id = safe_dag_id(path.name[: -len(path.suffix)])
+        if wanted is not None and not PipelineSource(dag_id, path).may_hold(wanted):
+            continue
         parameters, values = companions_beside(path)
         source = PipelineSource(
-            safe_dag_id(path.name[: -len(path.suffix)]),
-            path,
-            _if_present(parameters, present),
-            _if_present(values, present),
+            dag_id, path, _if_present(parameters, present), _if_present(values, present)
         )
-        if wanted is not None and not source.may_hold(wanted):
-            continue
         try:
             data = path.read_bytes()
         except OSError:  # reported when translated, rather than silently skipped
