@@ -22,6 +22,10 @@ class DefinitionError(DpAirflowError):
         lines = [d.render() for d in errors] or ["definition has errors"]
         super().__init__("\n".join(lines))
 
+    def __reduce__(self) -> tuple[type[DefinitionError], tuple[tuple[Diagnostic, ...]]]:
+        # Rebuilt from its diagnostics (not its message) when it crosses a process boundary.
+        return (DefinitionError, (self.diagnostics,))
+
 
 class UnreadableFileError(DpAirflowError):
     """The file could not be opened or decoded at all (not a defect of its content)."""

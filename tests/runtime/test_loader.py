@@ -243,6 +243,29 @@ def test_a_worker_reads_only_the_definition_of_its_dag(
     assert sorted(_bag(layouts).dag_ids) == ["deep"]
 
 
+def test_a_deleted_definition_goes_and_comes_back_from_the_cache(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dp_airflow import loader
+
+    monkeypatch.setenv("AIRFLOW__DP_AIRFLOW__PARSE_CACHE_DIR", str(tmp_path / "cache"))
+    first = _bag(folder).dags["orders-daily"]
+    definition = folder / "orders-daily.json"
+    text = definition.read_text()
+    definition.unlink()
+    bag = _bag(folder)
+    assert "orders-daily" not in bag.dags and "broken" in bag.dags and not bag.import_errors
+
+    def untranslatable(*args: object, **kwargs: object) -> None:
+        raise AssertionError("translated again although its entry is cached")
+
+    monkeypatch.setattr(loader, "_translate", untranslatable)
+    definition.write_text(text)
+    again = _bag(folder).dags["orders-daily"]
+    assert sorted(again.task_ids) == sorted(first.task_ids)
+    assert again.timetable == first.timetable and again.doc_md == first.doc_md
+
+
 def test_an_internal_error_for_one_definition_spares_the_others(
     layouts: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

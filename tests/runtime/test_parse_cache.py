@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -173,3 +175,95 @@ def test_a_cached_runtime_is_unpickled_when_first_used(tmp_path: Path, cache: Pa
     assert (cached.pipeline_id, cached.values) == (fresh.pipeline_id, fresh.values)
     with pytest.raises(AttributeError):
         _ = cached.no_such_field
+
+
+def test_a_new_airflow_or_dp_airflow_misses(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key holds the code: an upgrade of either never reads entries of the other."""
+    import importlib.metadata
+
+    from dp_airflow import parse_cache
+
+    path = tmp_path / "pipe.json"
+    path.write_text(json.dumps(DEFINITION))
+    calls, translate = _counting()
+    cached_translation(path, translate)
+    fingerprint = parse_cache._code_fingerprint
+    real_version = importlib.metadata.version
+    monkeypatch.setattr(
+        importlib.metadata,
+        "version",
+        lambda name: "99.0.0" if name == "apache-airflow" else real_version(name),
+    )
+    parse_cache._code_fingerprint.cache_clear()
+    try:
+        cached_translation(path, translate)
+        cached_translation(path, translate)
+        assert len(calls) == 2  # the new Airflow translated once, then hit
+        monkeypatch.setattr(parse_cache, "_code_fingerprint", lambda: b"another dp-airflow")
+        cached_translation(path, translate)
+        assert len(calls) == 3
+    finally:
+        fingerprint.cache_clear()
+
+
+def _translate_repeatedly(path: str, rounds: int) -> list[str]:
+    """In a process of its own: the command of every translation it got, cached or not."""
+    return [
+        cached_translation(Path(path), translate_source)[0][0].tasks[0].arguments["command"]
+        for _ in range(rounds)
+    ]
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write as deployments do (``git checkout``, ``rsync``): a new file renamed over the old."""
+    temporary = path.with_name(f".{path.name}.new")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def test_concurrent_processes_and_edits_never_see_a_wrong_or_torn_entry(
+    tmp_path: Path, cache: Path
+) -> None:
+    """Four processes parse while the file is replaced by one version, then the other: each
+    result is one of the versions (never a torn entry), and the cache ends readable."""
+    import multiprocessing
+
+    path = tmp_path / "pipe.json"
+    versions = []
+    for word in ("first", "second"):
+        version = json.loads(json.dumps(DEFINITION))
+        version["objects"][1]["command"] = f"echo {word}"
+        versions.append(json.dumps(version))
+    path.write_text(versions[0])
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        pending = [pool.apply_async(_translate_repeatedly, (str(path), 40)) for _ in range(4)]
+        for n in range(1, 200):
+            if all(job.ready() for job in pending):
+                break
+            _replace(path, versions[n % 2])
+            time.sleep(0.005)
+        results = [command for job in pending for command in job.get(timeout=120)]
+    assert set(results) == {"echo first", "echo second"} and len(results) == 160
+    for word, version in (("first", versions[0]), ("second", versions[1])):
+        _replace(path, version)
+        calls, translate = _counting()
+        ((spec, _),) = cached_translation(path, translate)
+        ((again, _),) = cached_translation(path, translate)
+        assert spec.tasks[0].arguments["command"] == f"echo {word}"
+        assert again.tasks[0].arguments["command"] == f"echo {word}"
+        assert len(calls) <= 1  # translated at most once more, then read back whole
+    assert all(entry.stat().st_size > 0 for entry in cache.glob("*.pickle"))
+    assert not list(cache.glob("*.tmp"))
+
+
+def test_a_definition_error_crosses_a_process_boundary_whole() -> None:
+    import pickle
+
+    from dp_airflow.diagnostics import Diagnostic, Severity
+    from dp_airflow.errors import DefinitionError
+
+    error = DefinitionError([Diagnostic(Severity.ERROR, "x", "broken", "pipe.json")])
+    copy = pickle.loads(pickle.dumps(error))
+    assert copy.diagnostics == error.diagnostics and str(copy) == str(error)
