@@ -56,12 +56,14 @@ class PipelineRuntime:
         return (_unpickled_on_use, (pickled,))
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached for the fields of a runtime still pickled (see __reduce__).
-        pickled = self.__dict__.pop("_pickled", None)
+        # Only reached for the fields of a runtime still pickled (see __reduce__). Fields are
+        # set before the blob goes, so a second thread never finds neither.
+        pickled = self.__dict__.get("_pickled")
         if pickled is None:
             raise AttributeError(name)
         for spec, value in zip(fields(self), pickle.loads(pickled), strict=True):
-            self.__dict__[spec.name] = value
+            self.__dict__.setdefault(spec.name, value)
+        self.__dict__.pop("_pickled", None)
         return getattr(self, name)
 
     def secret_values(self, overrides: Mapping[str, tuple[str, ...]] = {}) -> list[str]:
