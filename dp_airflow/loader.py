@@ -26,7 +26,6 @@ from dp_airflow import settings
 from dp_airflow.budget import BudgetExceeded, cpu_budget
 from dp_airflow.discovery import Discovery, PipelineSource, discover
 from dp_airflow.errors import UnreadableFileError
-from dp_airflow.migration_report import documented_outcome
 from dp_airflow.plan.translation import Broken, translate_source
 
 if TYPE_CHECKING:
@@ -124,6 +123,8 @@ def _loader_seconds() -> float:
 
 
 def _translate(source: PipelineSource, budget: float, catchup: bool) -> Described:
+    # Imported here: the warm path (every definition in the cache) needs neither.
+    from dp_airflow.migration_report import documented_outcome
     from dp_airflow.render.dag import describe_dag
 
     try:
@@ -148,7 +149,7 @@ def _translate(source: PipelineSource, budget: float, catchup: bool) -> Describe
 
 
 def _dags_of(source: PipelineSource, outcome: Described) -> Iterator[DAG]:
-    from dp_airflow.render.dag import build_dag
+    from dp_airflow.render.calls import build_dag
     from dp_airflow.runtime.compat import check_cycle
 
     if isinstance(outcome, Broken):

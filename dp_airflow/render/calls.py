@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airflow.sdk import DAG
 
 
 class _Pipeline:
@@ -85,3 +88,26 @@ def realize(value: Any, pipeline: object) -> Any:
     if isinstance(value, dict):
         return {k: realize(v, pipeline) for k, v in value.items()}
     return value
+
+
+def build_dag(described: DagCall, pipeline: object) -> DAG:
+    """The Airflow DAG a description stands for, its operators holding ``pipeline``.
+
+    Here rather than beside ``describe_dag``, so that the loader building DAGs from the parse
+    cache imports only what the described calls name: a DAG processor's parse runs in a fresh
+    process, where every import counts.
+    """
+    from airflow.sdk import DAG
+
+    # Not auto-registered: the loader puts each DAG in its module's namespace once its file is
+    # set; a DAG also auto-registered under its earlier file would be bagged twice.
+    kwargs = realize(dict(described.kwargs), pipeline)
+    with DAG(described.dag_id, auto_register=False, **kwargs) as dag:
+        tasks = {t.task_id: realize(t.call, pipeline) for t in described.tasks}
+        for task in described.tasks:
+            for upstream in task.upstream:
+                tasks[upstream] >> tasks[task.task_id]
+        for task in described.tasks:
+            if task.teardown_of is not None:
+                tasks[task.task_id].as_teardown(setups=tasks[task.teardown_of])
+    return dag

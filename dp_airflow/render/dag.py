@@ -1,7 +1,7 @@
 """Render a plan into an Airflow DAG: the only place that decides DAG and operator arguments.
 
 ``describe_dag`` gives the DAG as constructor calls (``calls``, what the parse cache keeps);
-``build_dag`` instantiates them and ``eject`` writes them out as a Python DAG file.
+``calls.build_dag`` instantiates them and ``eject`` writes them out as a Python DAG file.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from dp_airflow.plan.planner import (
     ParamSpec,
     TaskSpec,
 )
-from dp_airflow.render.calls import PIPELINE, Attribute, Call, DagCall, TaskCall, realize
+from dp_airflow.render.calls import PIPELINE, Attribute, Call, DagCall, TaskCall, build_dag
 from dp_airflow.schedule.timetable import dag_schedule_arguments
 
 NO_DEADLINES = (
@@ -324,19 +324,3 @@ def describe_dag(spec: DagSpec, runtime: PipelineRuntime, catchup: bool) -> DagC
 def render_dag(spec: DagSpec, runtime: PipelineRuntime, catchup: bool) -> DAG:
     """The Airflow DAG of a planned pipeline."""
     return build_dag(describe_dag(spec, runtime, catchup), runtime)
-
-
-def build_dag(described: DagCall, runtime: PipelineRuntime) -> DAG:
-    """The Airflow DAG a description stands for, its operators holding ``runtime``."""
-    # Not auto-registered: the loader puts each DAG in its module's namespace once its file is
-    # set; a DAG also auto-registered under its earlier file would be bagged twice.
-    kwargs = realize(dict(described.kwargs), runtime)
-    with DAG(described.dag_id, auto_register=False, **kwargs) as dag:
-        tasks = {t.task_id: realize(t.call, runtime) for t in described.tasks}
-        for task in described.tasks:
-            for upstream in task.upstream:
-                tasks[upstream] >> tasks[task.task_id]
-        for task in described.tasks:
-            if task.teardown_of is not None:
-                tasks[task.task_id].as_teardown(setups=tasks[task.teardown_of])
-    return dag

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from dp_airflow.errors import DpAirflowError
-from dp_airflow.model.object_types import OBJECT_TYPES
-from dp_airflow.model.objects.base import Category
 from dp_airflow.model.slots import (
     ONDEMAND_PERIOD,
     LiteralError,
@@ -71,6 +69,11 @@ def pipeline_schedule(
     pipeline_id: str = "df-dp-airflow",
 ) -> PipelineSchedule:
     """``pipeline_id`` (the DAG id) names the Airflow Variable in a missing value's message."""
+    # Imported here, at translation: a task that only reads a built schedule (the runtime, a
+    # DAG processor's parse) need not pay for the typed model's pydantic classes.
+    from dp_airflow.model.object_types import OBJECT_TYPES
+    from dp_airflow.model.objects.base import Category
+
     evaluate = _Evaluator(objects, parameters or {}, values or {}, pipeline_id)
     default = objects.get(DEFAULT_OBJECT_ID)
     default_type = (default.value_text("scheduleType") or "") if default else ""

@@ -270,16 +270,16 @@ def test_an_internal_error_for_one_definition_spares_the_others(
     layouts: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Stands for a bug in dp-airflow: the one thing a valid input cannot provoke on purpose.
-    from dp_airflow import loader
+    from dp_airflow import migration_report
 
-    real = loader.documented_outcome
+    real = migration_report.documented_outcome
 
     def buggy(source):
         if source.dag_id == "deep":
             raise KeyError("boom")
         return real(source)
 
-    monkeypatch.setattr(loader, "documented_outcome", buggy)
+    monkeypatch.setattr(migration_report, "documented_outcome", buggy)
     monkeypatch.setenv("AIRFLOW__DP_AIRFLOW__PARSE_CACHE_DIR", "off")
     bag = _bag(layouts)
     assert bag.import_errors == {}
