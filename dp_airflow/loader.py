@@ -78,7 +78,7 @@ def listed_files(root: Path) -> list[Path]:
 def build_dags(found: Discovery, catchup: bool, wanted: str | None = None) -> Iterator[DAG]:
     """One DAG per pipeline (or its stand-in when broken); never raises for bad input."""
     # Every definition is translated (or read from the cache) before any DAG is built: with
-    # the two interleaved, a warm parse took a quarter longer, each phase evicting the other's
+    # the two interleaved, a warm parse took a sixth longer, each phase evicting the other's
     # code and data from the processor's caches.
     for source, outcome in list(_outcomes(found, catchup, wanted)):
         yield from _dags_of(source, outcome)

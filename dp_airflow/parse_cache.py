@@ -75,10 +75,10 @@ def cached_translation(
     """``translate(source)``, from the cache when these exact files were translated before.
 
     ``variant`` names whatever else the result depends on (the loader's ``catchup``); ``known``
-    holds files' contents already read (by discovery). The
-    outcome of a broken definition is cached too (so a definition that failed or ran out of
-    time is not translated again on every parse), except failures that may pass by themselves.
-    With ``translate=None`` only the cache is asked: None on a miss.
+    holds files' contents already read (by discovery). The outcome of a broken definition is
+    cached too (so a definition that failed or ran out of time is not translated again on every
+    parse), except failures that may pass by themselves. With ``translate=None`` only the cache
+    is asked: None on a miss.
     """
     directory = cache_dir()
     if directory is None:

@@ -56,8 +56,8 @@ class PipelineRuntime:
         return (_unpickled_on_use, (pickled,))
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached for the fields of a runtime still pickled (see __reduce__). Fields are
-        # set before the blob goes, so a second thread never finds neither.
+        # Only reached for the fields of a runtime still pickled (see __reduce__). The fields
+        # are set before the blob goes, so another thread always finds one or the other.
         pickled = self.__dict__.get("_pickled")
         if pickled is None:
             raise AttributeError(name)

@@ -278,7 +278,7 @@ def render_invalid_dag(dag_id: str, source_file: str, diagnostics: list[str]) ->
         description=f"Invalid definition ({count}): {first}"[:1000],
         doc_md=doc,
         default_args={"owner": "dp-airflow"},
-        auto_register=False,  # see build_dag
+        auto_register=False,  # see calls.build_dag
     ) as dag:
         InvalidDefinitionOperator(task_id=INVALID_TASK_ID, diagnostics=text)
     return dag
