@@ -117,6 +117,12 @@ class ScheduleSpec:
         # Instance i runs at boundary i (cron: its start) or i + 1 (timeseries: its end).
         return self.instance(max(0, boundary if self.run_at is RunAt.START else boundary - 1))
 
+    def latest_due_at(self, moment: datetime) -> Instance | None:
+        """The instance whose run time is the latest at or before ``moment``; None before the
+        first, or when that run time lies past the schedule's end (a finished schedule)."""
+        boundary = self.index_at(_plain(moment))
+        return self.instance(boundary if self.run_at is RunAt.START else boundary - 1)
+
     def instance_running_at(self, moment: datetime) -> Instance | None:
         """The instance that runs exactly at ``moment``, if any (a task's boundary check)."""
         found = self.first_running_at_or_after(moment)

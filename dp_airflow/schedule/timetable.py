@@ -6,7 +6,8 @@ Runs happen at the union of the pipeline's schedules' run times (``cron``: inter
 ``ScheduleSpec``: constant time however far from the start.
 
 ``catchup`` (Airflow's restriction) decides backfill: with it, every missed instance runs, as Data
-Pipeline does; without it, the next run is the first instance whose run time is not in the past.
+Pipeline does; without it, as Airflow's own cron timetables, only the latest instance already due
+runs (once, if it has not), then each instance as it comes due.
 
 ``startAt: FIRST_ACTIVATION_DATE_TIME``: the schedule starts when Airflow first computes a run
 for the DAG while it has none, i.e. at the DAG processor's first parse after the DAG appears (in
@@ -155,7 +156,11 @@ class DataPipelineTimetable(Timetable):
         if last is not None:
             lower = max(lower, self._last_run_at(last) + timedelta(microseconds=1))
         if not restriction.catchup:
-            lower = max(lower, now.replace(microsecond=0))
+            # Airflow's catchup=False: older instances are skipped, but the latest one already
+            # due still runs (once). Without it, an instance came due and not yet created by the
+            # scheduler was skipped whenever the DAG processor re-parsed the file in between.
+            due = spec.latest_due_at(now)
+            lower = max(lower, due.run_at if due is not None else now.replace(microsecond=0))
         return spec.first_running_at_or_after(lower)
 
     def _last_run_at(self, last: DataInterval) -> datetime:

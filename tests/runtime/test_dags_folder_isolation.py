@@ -84,7 +84,7 @@ def _tags(dag: dict[str, Any]) -> set[str]:
 @pytest.mark.slow
 def test_a_broken_definition_never_makes_another_pipeline_stale(tmp_path: Path) -> None:
     # Started an hour ago, on a 15-minute period: the next instance falls 90 s from now, once
-    # the processes are up (catch-up is off, so the past ones are not run).
+    # the processes are up (catch-up is off: of the past ones only the latest runs).
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=90) - timedelta(hours=1)
     dags = _dags_folder(tmp_path, start)
     extra = {"AIRFLOW__DP_AIRFLOW__DEFINITION_TIME_BUDGET": "0.5"}

@@ -129,15 +129,16 @@ def test_summary_reads_as_a_sentence() -> None:
     )
 
 
-def test_without_catchup_missed_instances_are_skipped() -> None:
+NO_CATCHUP = TimeRestriction(earliest=None, latest=None, catchup=False)
+
+
+def test_without_catchup_older_instances_are_skipped_and_the_latest_due_runs() -> None:
+    """Airflow's catchup=False: of the instances already due only the latest runs."""
     timetable = DataPipelineTimetable([HOURLY])
     now = datetime.now(UTC)
-    info = timetable.next_dagrun_info(
-        last_automated_data_interval=None,
-        restriction=TimeRestriction(earliest=None, latest=None, catchup=False),
-    )
+    info = timetable.next_dagrun_info(last_automated_data_interval=None, restriction=NO_CATCHUP)
     assert info is not None
-    assert now - timedelta(seconds=1) <= info.run_after <= now + timedelta(hours=1)
+    assert now - timedelta(hours=1) < info.run_after <= now
     assert info.run_after.minute == 0 and info.run_after.second == 0
     with_catchup = timetable.next_dagrun_info(
         last_automated_data_interval=None,
@@ -145,6 +146,40 @@ def test_without_catchup_missed_instances_are_skipped() -> None:
     )
     assert with_catchup is not None
     assert with_catchup.run_after == _utc("2024-01-01T00:00:00")
+
+
+def test_without_catchup_a_due_instance_survives_a_reparse_before_its_run_exists() -> None:
+    """The DAG processor recomputes the next run at every parse: one landing between an
+    instance's run time and the scheduler creating its run must not skip the instance."""
+    timetable = DataPipelineTimetable([HOURLY])
+    due = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    ran_before = DataInterval(due - timedelta(hours=1), due)  # the previous instance's run
+    info = timetable.next_dagrun_info(
+        last_automated_data_interval=ran_before, restriction=NO_CATCHUP
+    )
+    assert info is not None and info.run_after == due
+    ran_due = DataInterval(due, due + timedelta(hours=1))
+    after = timetable.next_dagrun_info(last_automated_data_interval=ran_due, restriction=NO_CATCHUP)
+    assert after is not None and after.run_after == due + timedelta(hours=1)
+    long_ago = DataInterval(due - timedelta(hours=6), due - timedelta(hours=5))
+    resumed = timetable.next_dagrun_info(
+        last_automated_data_interval=long_ago, restriction=NO_CATCHUP
+    )
+    assert resumed is not None and resumed.run_after == due  # not the five missed before it
+
+
+def test_without_catchup_a_finished_schedule_runs_nothing() -> None:
+    finished = NamedSchedule(
+        "Three",
+        ScheduleSpec(
+            parse_datetime("2024-01-01T00:00:00"), Period(1, PeriodUnit.HOURS), occurrences=3
+        ),
+    )
+    timetable = DataPipelineTimetable([finished])
+    assert (
+        timetable.next_dagrun_info(last_automated_data_interval=None, restriction=NO_CATCHUP)
+        is None
+    )
 
 
 def test_dag_end_date_and_start_date_restrict_runs() -> None:
