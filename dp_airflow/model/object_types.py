@@ -104,8 +104,7 @@ def type_matches(cls: type[ObjectModel], targets: tuple[str, ...]) -> bool:
     """Whether an object of ``cls`` may be the target of a reference slot naming ``targets``."""
     if not targets:
         return True
-    type_name = cls.model_fields["type"].default
-    return type_name in targets or cls.category.value in targets
+    return cls.type_name() in targets or cls.category.value in targets
 
 
 class ParameterType(enum.StrEnum):
