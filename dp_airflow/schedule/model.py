@@ -114,14 +114,16 @@ class ScheduleSpec:
     def first_running_at_or_after(self, moment: datetime) -> Instance | None:
         """The first instance whose run time is at or after ``moment``."""
         boundary = self._first_boundary_at_or_after(_plain(moment))
-        # Instance i runs at boundary i (cron: its start) or i + 1 (timeseries: its end).
-        return self.instance(max(0, boundary if self.run_at is RunAt.START else boundary - 1))
+        return self.instance(max(0, self._index_running_at(boundary)))
 
     def latest_due_at(self, moment: datetime) -> Instance | None:
         """The instance whose run time is the latest at or before ``moment``; None before the
         first, or when that run time lies past the schedule's end (a finished schedule)."""
-        boundary = self.index_at(_plain(moment))
-        return self.instance(boundary if self.run_at is RunAt.START else boundary - 1)
+        return self.instance(self._index_running_at(self.index_at(_plain(moment))))
+
+    def _index_running_at(self, boundary: int) -> int:
+        # Instance i runs at boundary i (cron: its start) or i + 1 (timeseries: its end).
+        return boundary if self.run_at is RunAt.START else boundary - 1
 
     def instance_running_at(self, moment: datetime) -> Instance | None:
         """The instance that runs exactly at ``moment``, if any (a task's boundary check)."""
