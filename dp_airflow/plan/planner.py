@@ -317,6 +317,7 @@ def _activity(
     queue = None if runs_on else activity.worker_group
     steps = list(activity.step) if isinstance(activity, EmrActivity) else []
     dynamodb_tool = isinstance(activity, EmrActivity) and all_tool_steps(steps)
+    common = _common(activity, task_id, ondemand)
     if _runs_on_emr(kind) and not runs_on and not dynamodb_tool:
         reason = (
             f"{kind} runs as steps on the EmrCluster named by runsOn; workerGroup {queue!r} "
@@ -328,7 +329,7 @@ def _activity(
             upstream=upstream,
             queue=queue,
             arguments={"type": kind, "reason": reason},
-            **_common(activity, task_id, ondemand),
+            **common,
         )
     if not translated(kind, Role.ACTIVITY, Role.EMR_STEPS):
         report.append(
@@ -339,12 +340,11 @@ def _activity(
             upstream=upstream,
             queue=queue,
             arguments={"type": kind},
-            **_common(activity, task_id, ondemand),
+            **common,
         )
     arguments = _task_arguments(activity, REGISTRY[kind].task_fields)
     arguments["inputs"] = _ids(activity.input)
     arguments["outputs"] = _ids(activity.output)
-    common = _common(activity, task_id, ondemand)
     if dynamodb_tool:
         arguments["dynamodb_tool"] = True
         report.append(
