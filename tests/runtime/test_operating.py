@@ -133,7 +133,9 @@ def test_every_documented_call_works(tmp_path: Path) -> None:
         # doc's last rows deleted the DAG and its runs: it comes back from its file, runs again).
         wait_for(lambda: _exists(env, "/api/v2/dags/hello"), 120, "the DAG is back")
         _rest(env, "POST", "/api/v2/dags/hello/dagRuns", '{"logical_date": null}')
-        _a_finished_run(env)
+        # Every run settled, the scheduled one too (the latest due instance runs at once): the
+        # two listings below must see the same states.
+        _all_runs_finished(env)
         shifted = timezone(timedelta(hours=5, minutes=30))
         in_utc, in_ist = (
             json.loads(
@@ -195,6 +197,14 @@ def _a_finished_run(env: dict[str, str]) -> str:
         return done[0] if done else None
 
     return str(wait_for(finished, 180, "a run of the pipeline finished"))
+
+
+def _all_runs_finished(env: dict[str, str]) -> None:
+    def finished() -> bool:
+        runs = api_get(env, "/api/v2/dags/hello/dagRuns")["dag_runs"]
+        return bool(runs) and all(r["state"] in ("success", "failed") for r in runs)
+
+    wait_for(finished, 180, "every run of the pipeline finished")
 
 
 def _rest(env: dict[str, str], method: str, path: str, body: str | None) -> None:
